@@ -1,0 +1,1 @@
+//! libzmq's public constants (placeholder: being written)

@@ -1,0 +1,14 @@
+//! Rampart: a memory-safe, hardened reimplementation of libzmq.
+//!
+//! The C ABI lives in `ffi/`; everything else is safe Rust organised as laid
+//! out in ARCHITECTURE.md.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod consts;
+pub mod errno;
+pub mod ffi;
+pub mod msg;
+pub mod routing;
+pub mod transport;
+pub mod util;
+pub mod zmtp;
