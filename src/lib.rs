@@ -7,8 +7,14 @@
 pub mod consts;
 pub mod errno;
 pub mod ffi;
+pub mod mailbox;
 pub mod msg;
+pub mod pipe;
 pub mod routing;
 pub mod transport;
 pub mod util;
 pub mod zmtp;
+pub mod ctx;
+pub mod guard;
+pub mod io;
+pub mod socket;

@@ -46,3 +46,11 @@ pub(crate) fn guard_ptr<T>(f: impl FnOnce() -> ZResult<*mut T>) -> *mut T {
 pub(crate) fn guard_void(f: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(f));
 }
+
+mod util;
+mod ctx;
+mod handles;
+pub mod msg;
+pub mod poll;
+mod socket;
+mod stubs;

@@ -24,6 +24,10 @@ pub mod flags {
     pub const COMMAND: u8 = 2;
     /// The body is shared with another message (zmq_msg_copy, zmq_send_const).
     pub const SHARED: u8 = 4;
+    /// A subscription (body = topic); ZMTP 3.1 SUBSCRIBE.
+    pub const SUBSCRIBE: u8 = 8;
+    /// A cancelled subscription (body = topic); ZMTP 3.1 CANCEL.
+    pub const CANCEL: u8 = 16;
 }
 
 #[derive(Clone)]
@@ -224,6 +228,19 @@ impl Msg {
         } else {
             self.flags &= !flags::COMMAND;
         }
+    }
+
+    pub fn is_subscribe(&self) -> bool {
+        self.flags & flags::SUBSCRIBE != 0
+    }
+
+    pub fn is_cancel(&self) -> bool {
+        self.flags & flags::CANCEL != 0
+    }
+
+    /// Sets extra flag bits (SUBSCRIBE, CANCEL).
+    pub fn add_flags(&mut self, f: u8) {
+        self.flags |= f;
     }
 
     pub fn is_shared(&self) -> bool {

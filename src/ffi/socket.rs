@@ -1,0 +1,360 @@
+//! zmq_socket, zmq_close, options, endpoints, and every send/recv flavour.
+
+use super::handles;
+use super::msg::{self as m, zmq_msg_t};
+use super::{guard_int, guard_ptr};
+use crate::errno::{Errno, ZResult};
+use crate::msg::Msg;
+use crate::socket::options::OptValue;
+use crate::socket::Socket;
+use libc::{c_char, c_int, c_void, iovec, size_t};
+use std::ffi::CStr;
+
+/// # Safety
+/// `context` must be NULL or a context handle.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket(context: *mut c_void, type_: c_int) -> *mut c_void {
+    guard_ptr(|| {
+        // SAFETY: forwarded contract.
+        let h = unsafe { handles::ctx(context) }?;
+        let id = h.ctx.new_socket_id()?;
+        let sock = Socket::new(h.ctx.clone(), type_, id)?;
+        h.ctx.register_socket(sock.shared.clone())?;
+        Ok(handles::new_socket(sock))
+    })
+}
+
+/// # Safety
+/// `s` must be NULL or a socket handle not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let h = unsafe { handles::claim_socket(s) }?;
+        h.sock.close();
+        Ok(0)
+    })
+}
+
+unsafe fn sock<'a>(s: *mut c_void) -> ZResult<&'a mut Socket> {
+    // SAFETY: forwarded contract of every caller below.
+    unsafe { handles::socket(s) }
+}
+
+/// # Safety
+/// `s` a socket handle; `optval` valid for `optvallen` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_setsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *const c_void,
+    optvallen: size_t,
+) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        let val: &[u8] = if optvallen == 0 {
+            &[]
+        } else if optval.is_null() {
+            return Err(Errno::EINVAL);
+        } else {
+            // SAFETY: the caller says optval holds optvallen bytes.
+            unsafe { std::slice::from_raw_parts(optval.cast::<u8>(), optvallen) }
+        };
+        sock.setsockopt(option, val)?;
+        Ok(0)
+    })
+}
+
+/// # Safety
+/// `s` a socket handle; `optval` valid for `*optvallen` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_getsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *mut c_void,
+    optvallen: *mut size_t,
+) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        if optvallen.is_null() {
+            return Err(Errno::EFAULT);
+        }
+        let v = sock.getsockopt(option)?;
+        // SAFETY: checked non-null.
+        let cap = unsafe { *optvallen };
+        let bytes: Vec<u8> = match &v {
+            OptValue::Int(i) => i.to_ne_bytes().to_vec(),
+            OptValue::I64(i) => i.to_ne_bytes().to_vec(),
+            OptValue::U64(i) => i.to_ne_bytes().to_vec(),
+            OptValue::Bin(b) => b.clone(),
+            OptValue::Str(s) => {
+                let mut b = s.as_bytes().to_vec();
+                b.push(0);
+                b
+            }
+        };
+        if cap < bytes.len() {
+            return Err(Errno::EINVAL);
+        }
+        if optval.is_null() {
+            return Err(Errno::EFAULT);
+        }
+        // SAFETY: optval holds at least cap >= bytes.len() bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), optval.cast::<u8>(), bytes.len());
+            *optvallen = bytes.len();
+        }
+        Ok(0)
+    })
+}
+
+unsafe fn endpoint<'a>(addr: *const c_char) -> ZResult<&'a str> {
+    if addr.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: a C string per the caller's contract.
+    unsafe { CStr::from_ptr(addr) }
+        .to_str()
+        .map_err(|_| Errno::EINVAL)
+}
+
+/// # Safety
+/// `s` a socket handle; `addr` a C string.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let (sock, a) = unsafe { (sock(s)?, endpoint(addr)?) };
+        sock.bind(a).map(|_| 0)
+    })
+}
+
+/// # Safety
+/// `s` a socket handle; `addr` a C string.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let (sock, a) = unsafe { (sock(s)?, endpoint(addr)?) };
+        sock.connect(a).map(|_| 0)
+    })
+}
+
+/// # Safety
+/// `s` a socket handle; `addr` a C string.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let (sock, a) = unsafe { (sock(s)?, endpoint(addr)?) };
+        sock.term_endpoint(a, true).map(|_| 0)
+    })
+}
+
+/// # Safety
+/// `s` a socket handle; `addr` a C string.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let (sock, a) = unsafe { (sock(s)?, endpoint(addr)?) };
+        sock.term_endpoint(a, false).map(|_| 0)
+    })
+}
+
+fn clamp(n: usize) -> c_int {
+    n.min(c_int::MAX as usize) as c_int
+}
+
+/// # Safety
+/// `s` a socket handle; `buf` valid for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: size_t, flags: c_int) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        let data: &[u8] = if len == 0 {
+            &[]
+        } else if buf.is_null() {
+            return Err(Errno::EFAULT);
+        } else {
+            // SAFETY: the caller says buf holds len bytes.
+            unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) }
+        };
+        let mut msg = Msg::from_slice(data);
+        sock.send(&mut msg, flags)?;
+        Ok(clamp(len))
+    })
+}
+
+/// # Safety
+/// `s` a socket handle; `buf` valid for `len` bytes for as long as any
+/// message may reference it (the zmq_send_const contract: forever).
+#[no_mangle]
+pub unsafe extern "C" fn zmq_send_const(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: size_t,
+    flags: c_int,
+) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        let data: &'static [u8] = if len == 0 {
+            &[]
+        } else if buf.is_null() {
+            return Err(Errno::EFAULT);
+        } else {
+            // SAFETY: constant data outlives every message (the API's contract).
+            unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) }
+        };
+        let mut msg = Msg::from_static(data);
+        sock.send(&mut msg, flags)?;
+        Ok(clamp(len))
+    })
+}
+
+/// # Safety
+/// `s` a socket handle; `buf` valid for writes of `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: size_t, flags: c_int) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        if buf.is_null() && len > 0 {
+            return Err(Errno::EFAULT);
+        }
+        let msg = sock.recv(flags)?;
+        let n = msg.len().min(len);
+        if n > 0 {
+            // SAFETY: buf holds len >= n bytes.
+            unsafe { std::ptr::copy_nonoverlapping(msg.data().as_ptr(), buf.cast::<u8>(), n) };
+        }
+        Ok(clamp(msg.len()))
+    })
+}
+
+/// # Safety
+/// `msg` an initialised zmq_msg_t; `s` a socket handle.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let (sock, mm) = unsafe { (sock(s)?, m::get(msg)?) };
+        let len = mm.len();
+        let mut out = std::mem::take(mm);
+        match sock.send(&mut out, flags) {
+            Ok(()) => Ok(clamp(len)),
+            Err(e) => {
+                // Not sent: the caller keeps the message.
+                *mm = out;
+                Err(e)
+            }
+        }
+    })
+}
+
+/// # Safety
+/// `msg` an initialised zmq_msg_t; `s` a socket handle.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let (sock, mm) = unsafe { (sock(s)?, m::get(msg)?) };
+        let got = sock.recv(flags)?;
+        let len = got.len();
+        *mm = got;
+        Ok(clamp(len))
+    })
+}
+
+/// # Safety
+/// As zmq_msg_send.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_sendmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { zmq_msg_send(msg, s, flags) }
+}
+
+/// # Safety
+/// As zmq_msg_recv.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { zmq_msg_recv(msg, s, flags) }
+}
+
+/// # Safety
+/// `s` a socket handle; `a` valid for `count` iovecs.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_sendiov(s: *mut c_void, a: *mut iovec, count: size_t, flags: c_int) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        if count == 0 || a.is_null() {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: the caller says `a` holds `count` iovecs.
+        let iovs = unsafe { std::slice::from_raw_parts(a, count) };
+        let mut rc = 0;
+        for (i, v) in iovs.iter().enumerate() {
+            let data: &[u8] = if v.iov_len == 0 {
+                &[]
+            } else {
+                // SAFETY: each iovec describes readable memory.
+                unsafe { std::slice::from_raw_parts(v.iov_base.cast::<u8>(), v.iov_len) }
+            };
+            let mut msg = Msg::from_slice(data);
+            let f = if i + 1 < count { flags | crate::consts::ZMQ_SNDMORE } else { flags };
+            sock.send(&mut msg, f)?;
+            rc = clamp(v.iov_len);
+        }
+        Ok(rc)
+    })
+}
+
+/// # Safety
+/// `s` a socket handle; `a` valid for `*count` iovecs; the buffers this
+/// fills are malloc'ed and belong to the caller (free(3) them).
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recviov(s: *mut c_void, a: *mut iovec, count: *mut size_t, flags: c_int) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        if count.is_null() || a.is_null() {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: checked non-null.
+        let max = unsafe { *count };
+        let mut total = 0usize;
+        let mut n = 0usize;
+        while n < max {
+            let msg = match sock.recv(flags) {
+                Ok(m) => m,
+                Err(e) if n == 0 => return Err(e),
+                Err(_) => break,
+            };
+            // SAFETY: malloc of the message size (at least 1 so it's non-NULL).
+            let p = unsafe { libc::malloc(msg.len().max(1)) };
+            if p.is_null() {
+                return Err(Errno::ENOMEM);
+            }
+            // SAFETY: p holds msg.len() bytes; a holds max iovecs.
+            unsafe {
+                std::ptr::copy_nonoverlapping(msg.data().as_ptr(), p.cast::<u8>(), msg.len());
+                (*a.add(n)).iov_base = p;
+                (*a.add(n)).iov_len = msg.len();
+            }
+            total += msg.len();
+            n += 1;
+            if !msg.more() {
+                break;
+            }
+        }
+        // SAFETY: checked non-null.
+        unsafe { *count = n };
+        Ok(clamp(total))
+    })
+}

@@ -1,0 +1,183 @@
+//! Hardening policy in one place: the profiles of HARDENING.md and their
+//! RAMPART_* environment overrides. Read on the application thread when a
+//! context is created.
+//!
+//! Precedence: an explicit zmq_setsockopt/zmq_ctx_set wins over an
+//! environment variable, which wins over the profile.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+pub const KIB: u64 = 1024;
+pub const MIB: u64 = 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// libzmq's exact defaults (conformance testing).
+    Compat,
+    /// What an unconfigured program gets.
+    Default,
+    /// For exposed endpoints.
+    Strict,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Compat => "compat",
+            Profile::Default => "default",
+            Profile::Strict => "strict",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Profile> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "compat" => Some(Profile::Compat),
+            "default" => Some(Profile::Default),
+            "strict" => Some(Profile::Strict),
+            _ => None,
+        }
+    }
+}
+
+/// The limits a new socket starts with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Defaults {
+    pub profile: Profile,
+    /// ZMQ_MAXMSGSIZE default; -1 = unlimited.
+    pub max_msg_size: i64,
+    /// Cap on every frame before the handshake completes; None = use MAXMSGSIZE (libzmq).
+    pub handshake_frame_cap: Option<u64>,
+    /// ZMQ_HANDSHAKE_IVL default in ms.
+    pub handshake_ivl: i32,
+    /// Bytes in flight per pipe and direction; 0 = none.
+    pub pipe_byte_cap: u64,
+    /// Accept ZMTP 1.0/2.0 peers.
+    pub accept_legacy: bool,
+}
+
+impl Defaults {
+    pub fn for_profile(p: Profile) -> Defaults {
+        match p {
+            Profile::Compat => Defaults {
+                profile: p,
+                max_msg_size: -1,
+                handshake_frame_cap: None,
+                handshake_ivl: 30_000,
+                pipe_byte_cap: 0,
+                accept_legacy: true,
+            },
+            Profile::Default => Defaults {
+                profile: p,
+                max_msg_size: (16 * MIB) as i64,
+                handshake_frame_cap: Some(64 * KIB),
+                handshake_ivl: 10_000,
+                pipe_byte_cap: 32 * MIB,
+                accept_legacy: false,
+            },
+            Profile::Strict => Defaults {
+                profile: p,
+                max_msg_size: MIB as i64,
+                handshake_frame_cap: Some(16 * KIB),
+                handshake_ivl: 5_000,
+                pipe_byte_cap: 8 * MIB,
+                accept_legacy: false,
+            },
+        }
+    }
+
+    /// The profile named by RAMPART_PROFILE, then each RAMPART_<KNOB>.
+    pub fn from_env() -> Defaults {
+        Defaults::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// As `from_env`, reading variables through `get` (testable).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Defaults {
+        let profile = match get("RAMPART_PROFILE") {
+            None => Profile::Default,
+            Some(v) => Profile::parse(&v).unwrap_or_else(|| {
+                report_malformed("RAMPART_PROFILE", &v, "compat, default or strict");
+                Profile::Default
+            }),
+        };
+        let mut d = Defaults::for_profile(profile);
+        if let Some(v) = knob(&get, "RAMPART_MAXMSGSIZE", |n: i64| n >= -1) {
+            d.max_msg_size = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_HANDSHAKE_FRAME_CAP", |n: u64| n >= 64) {
+            d.handshake_frame_cap = Some(v);
+        }
+        if let Some(v) = knob(&get, "RAMPART_HANDSHAKE_IVL", |n: i32| n >= 0) {
+            d.handshake_ivl = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_PIPE_BYTE_CAP", |_: u64| true) {
+            d.pipe_byte_cap = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_ACCEPT_LEGACY", |n: u8| n <= 1) {
+            d.accept_legacy = v == 1;
+        }
+        d
+    }
+}
+
+fn knob<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    valid: impl Fn(T) -> bool,
+) -> Option<T>
+where
+    T: Copy,
+{
+    let raw = get(name)?;
+    match raw.trim().parse::<T>() {
+        Ok(v) if valid(v) => Some(v),
+        _ => {
+            report_malformed(name, &raw, "a number in range");
+            None
+        }
+    }
+}
+
+/// Reports a malformed variable on stderr, once per variable and value.
+fn report_malformed(name: &str, value: &str, expected: &str) {
+    static SEEN: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let key = format!("{name}={value}");
+    if seen.get_or_insert_with(HashSet::new).insert(key) {
+        eprintln!("rampart: ignoring {name}={value:?}: expected {expected}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)]) -> Defaults {
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Defaults::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn profiles() {
+        assert_eq!(with(&[]).max_msg_size, 16 << 20);
+        assert_eq!(with(&[]).handshake_ivl, 10_000);
+        let c = with(&[("RAMPART_PROFILE", "compat")]);
+        assert_eq!((c.max_msg_size, c.handshake_ivl, c.pipe_byte_cap), (-1, 30_000, 0));
+        let s = with(&[("RAMPART_PROFILE", "Strict")]);
+        assert_eq!((s.max_msg_size, s.handshake_ivl), (1 << 20, 5_000));
+    }
+
+    #[test]
+    fn env_overrides_profile_and_malformed_is_ignored() {
+        let d = with(&[("RAMPART_PROFILE", "strict"), ("RAMPART_MAXMSGSIZE", "-1")]);
+        assert_eq!(d.max_msg_size, -1);
+        let d = with(&[("RAMPART_MAXMSGSIZE", "lots"), ("RAMPART_HANDSHAKE_IVL", "-5")]);
+        assert_eq!(d, Defaults::for_profile(Profile::Default));
+        let d = with(&[("RAMPART_PROFILE", "paranoid")]);
+        assert_eq!(d.profile, Profile::Default);
+    }
+}

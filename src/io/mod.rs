@@ -1,0 +1,104 @@
+//! I/O threads: one mio poll loop each, owning listeners and sessions
+//! (connections with their ZMTP state). Application threads talk to an I/O
+//! thread only through its mailbox; pipes carry the messages.
+
+mod reactor;
+mod session;
+mod stream;
+
+use crate::mailbox::Mailbox;
+use crate::pipe::{PipeEnd, PipeEvent, Wake};
+use crate::socket::options::Options;
+use crate::socket::SocketShared;
+use crate::transport::Endpoint;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// A bound listening socket handed to an I/O thread.
+pub enum Listener {
+    Tcp(mio::net::TcpListener),
+    Unix(mio::net::UnixListener),
+}
+
+/// Commands for an I/O thread.
+pub enum IoCmd {
+    /// Accept connections for `socket` on this listener.
+    Listen {
+        key: u64,
+        listener: Listener,
+        socket: Arc<SocketShared>,
+        opts: Arc<Options>,
+        endpoint: String,
+    },
+    /// Connect (and keep reconnecting) to `endpoint`. `pipe` is the engine's
+    /// end of a pipe the socket already has (None with ZMQ_IMMEDIATE).
+    Connect {
+        key: u64,
+        endpoint: Endpoint,
+        addr: String,
+        socket: Arc<SocketShared>,
+        opts: Arc<Options>,
+        pipe: Option<PipeEnd>,
+    },
+    /// A pipe event for the session `key`.
+    Pipe(u64, PipeEvent),
+    /// zmq_unbind / zmq_disconnect of the listener or session `key`.
+    Close { key: u64 },
+    /// The socket was closed: stop listening, flush within `linger` ms.
+    SocketClosed { socket_id: u64, linger: i32 },
+    /// The context is terminating: exit once everything has flushed.
+    Stop,
+}
+
+pub(crate) struct IoShared {
+    mailbox: Mailbox<IoCmd>,
+    next_key: AtomicU64,
+}
+
+impl Wake for IoShared {
+    fn wake(&self, key: u64, event: PipeEvent) {
+        self.mailbox.send(IoCmd::Pipe(key, event));
+    }
+}
+
+/// A handle on one I/O thread.
+#[derive(Clone)]
+pub struct IoThread {
+    shared: Arc<IoShared>,
+    join: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl IoThread {
+    pub fn start(index: usize) -> std::io::Result<IoThread> {
+        let shared = Arc::new(IoShared {
+            mailbox: Mailbox::new()?,
+            // 0 is the mailbox's token.
+            next_key: AtomicU64::new(1),
+        });
+        let mut r = reactor::Reactor::new(shared.clone())?;
+        let join = std::thread::Builder::new()
+            .name(format!("ZMQbg/IO/{index}"))
+            .spawn(move || r.run())?;
+        Ok(IoThread {
+            shared,
+            join: Arc::new(Mutex::new(Some(join))),
+        })
+    }
+
+    /// A key for a new listener or session on this thread.
+    pub fn new_key(&self) -> u64 {
+        self.shared.next_key.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn send(&self, cmd: IoCmd) {
+        self.shared.mailbox.send(cmd);
+    }
+
+    pub fn join(self) {
+        let handle = self.join.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! The poll loop of one I/O thread: mailbox commands, readiness events,
+//! timers. Everything it owns lives on its thread.
+
+use super::session::{Origin, Session};
+use super::stream::Stream;
+use super::{IoCmd, IoShared, Listener};
+use crate::socket::options::Options;
+use crate::socket::SocketShared;
+use crate::transport;
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const MAILBOX: Token = Token(0);
+/// Accept pauses after EMFILE/ENFILE grow from this to `MAX_PAUSE`.
+const MIN_PAUSE: Duration = Duration::from_millis(100);
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+
+struct ListenerObj {
+    listener: Listener,
+    socket: Arc<SocketShared>,
+    opts: Arc<Options>,
+    endpoint: String,
+    paused_until: Option<Instant>,
+    pause: Duration,
+}
+
+pub(crate) struct Reactor {
+    poll: Poll,
+    shared: Arc<IoShared>,
+    listeners: HashMap<u64, ListenerObj>,
+    sessions: HashMap<u64, Session>,
+    timers: BinaryHeap<Reverse<(Instant, u64)>>,
+    cmds: VecDeque<IoCmd>,
+    stopping: bool,
+}
+
+impl Reactor {
+    pub fn new(shared: Arc<IoShared>) -> std::io::Result<Reactor> {
+        let poll = Poll::new()?;
+        let fd = shared.mailbox.signaler().fd();
+        poll.registry()
+            .register(&mut SourceFd(&fd), MAILBOX, Interest::READABLE)?;
+        Ok(Reactor {
+            poll,
+            shared,
+            listeners: HashMap::new(),
+            sessions: HashMap::new(),
+            timers: BinaryHeap::new(),
+            cmds: VecDeque::new(),
+            stopping: false,
+        })
+    }
+
+    pub fn run(&mut self) {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let now = Instant::now();
+            let timeout = self
+                .timers
+                .peek()
+                .map(|Reverse((t, _))| t.saturating_duration_since(now));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    // Nothing sensible to do but keep serving.
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                continue;
+            }
+            let now = Instant::now();
+            let mut mailbox = false;
+            for ev in events.iter() {
+                match ev.token() {
+                    MAILBOX => mailbox = true,
+                    Token(k) => self.ready(k as u64, now),
+                }
+            }
+            if mailbox || self.shared.mailbox.has_pending() {
+                self.commands(now);
+            }
+            self.expire_timers(Instant::now());
+            if self.stopping && self.sessions.is_empty() && self.listeners.is_empty() {
+                return;
+            }
+        }
+    }
+
+    fn commands(&mut self, now: Instant) {
+        let mut cmds = std::mem::take(&mut self.cmds);
+        self.shared.mailbox.drain_into(&mut cmds);
+        while let Some(cmd) = cmds.pop_front() {
+            self.command(cmd, now);
+        }
+        self.cmds = cmds;
+    }
+
+    fn command(&mut self, cmd: IoCmd, now: Instant) {
+        match cmd {
+            IoCmd::Listen {
+                key,
+                listener,
+                socket,
+                opts,
+                endpoint,
+            } => {
+                let mut l = ListenerObj {
+                    listener,
+                    socket,
+                    opts,
+                    endpoint,
+                    paused_until: None,
+                    pause: MIN_PAUSE,
+                };
+                if register_listener(&self.poll, &mut l.listener, key).is_ok() {
+                    self.listeners.insert(key, l);
+                    self.accept(key, now);
+                }
+            }
+            IoCmd::Connect {
+                key,
+                endpoint,
+                addr,
+                socket,
+                opts,
+                pipe,
+            } => {
+                let s = Session::connecting(
+                    key,
+                    socket,
+                    opts,
+                    endpoint,
+                    addr,
+                    pipe,
+                    self.shared.clone(),
+                    now,
+                );
+                self.sessions.insert(key, s);
+                self.on_timer(key, now);
+            }
+            IoCmd::Pipe(key, _) => self.drive(key, now),
+            IoCmd::Close { key } => {
+                if let Some(mut l) = self.listeners.remove(&key) {
+                    deregister_listener(&self.poll, &mut l.listener);
+                    let children: Vec<u64> = self
+                        .sessions
+                        .iter()
+                        .filter(|(_, s)| matches!(s.origin, Origin::Accepted { listener } if listener == key))
+                        .map(|(&k, _)| k)
+                        .collect();
+                    for k in children {
+                        self.end_session(k);
+                    }
+                }
+                self.end_session(key);
+            }
+            IoCmd::SocketClosed { socket_id, linger } => {
+                let gone: Vec<u64> = self
+                    .listeners
+                    .iter()
+                    .filter(|(_, l)| l.socket.id == socket_id)
+                    .map(|(&k, _)| k)
+                    .collect();
+                for k in gone {
+                    if let Some(mut l) = self.listeners.remove(&k) {
+                        deregister_listener(&self.poll, &mut l.listener);
+                    }
+                }
+                let keys: Vec<u64> = self
+                    .sessions
+                    .iter()
+                    .filter(|(_, s)| s.socket.id == socket_id)
+                    .map(|(&k, _)| k)
+                    .collect();
+                for k in keys {
+                    if let Some(s) = self.sessions.get_mut(&k) {
+                        s.close_after(linger, now);
+                    }
+                    self.drive(k, now);
+                }
+            }
+            IoCmd::Stop => self.stopping = true,
+        }
+    }
+
+    fn ready(&mut self, key: u64, now: Instant) {
+        if self.listeners.contains_key(&key) {
+            self.accept(key, now);
+        } else {
+            self.drive(key, now);
+        }
+    }
+
+    fn drive(&mut self, key: u64, now: Instant) {
+        let Some(s) = self.sessions.get_mut(&key) else { return };
+        let before = s.deadline();
+        if s.drive(self.poll.registry(), now) {
+            let after = s.deadline();
+            if after != before {
+                if let Some(t) = after {
+                    self.timers.push(Reverse((t, key)));
+                }
+            }
+        } else {
+            self.end_session(key);
+        }
+    }
+
+    fn on_timer(&mut self, key: u64, now: Instant) {
+        if let Some(l) = self.listeners.get_mut(&key) {
+            if l.paused_until.is_some_and(|t| t <= now) {
+                l.paused_until = None;
+                if register_listener(&self.poll, &mut l.listener, key).is_ok() {
+                    self.accept(key, now);
+                }
+            }
+            return;
+        }
+        let Some(s) = self.sessions.get_mut(&key) else { return };
+        if s.on_timer(self.poll.registry(), now) {
+            if let Some(t) = s.deadline() {
+                self.timers.push(Reverse((t, key)));
+            }
+        } else {
+            self.end_session(key);
+        }
+    }
+
+    fn expire_timers(&mut self, now: Instant) {
+        while let Some(&Reverse((t, key))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            // Entries can be stale: only act when the object is really due.
+            let due = match self.sessions.get(&key) {
+                Some(s) => s.deadline().is_some_and(|d| d <= now),
+                None => self
+                    .listeners
+                    .get(&key)
+                    .is_some_and(|l| l.paused_until.is_some_and(|p| p <= now)),
+            };
+            if due {
+                self.on_timer(key, now);
+            }
+        }
+    }
+
+    fn end_session(&mut self, key: u64) {
+        if let Some(mut s) = self.sessions.remove(&key) {
+            s.terminate(self.poll.registry());
+        }
+    }
+
+    fn accept(&mut self, key: u64, now: Instant) {
+        loop {
+            let Some(l) = self.listeners.get_mut(&key) else { return };
+            if l.paused_until.is_some() {
+                return;
+            }
+            let accepted = match &l.listener {
+                Listener::Tcp(t) => {
+                    transport::tcp_accept(t, &l.opts.tcp_options()).map(|o| {
+                        o.map(|(s, peer)| (Stream::Tcp(s), transport::peer_address_string(&peer)))
+                    })
+                }
+                Listener::Unix(u) => match u.accept() {
+                    Ok((s, _)) => {
+                        let addr = transport::ipc_peer_address(&s);
+                        Ok(Some((Stream::Unix(s), addr)))
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+                    Err(e) => Err(e.into()),
+                },
+            };
+            match accepted {
+                Ok(None) => {
+                    l.pause = MIN_PAUSE;
+                    return;
+                }
+                Ok(Some((stream, peer))) => {
+                    let skey = self.shared.next_key.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let mut s = Session::accepted(
+                        skey,
+                        l.socket.clone(),
+                        l.opts.clone(),
+                        key,
+                        l.endpoint.clone(),
+                        stream,
+                        peer,
+                        self.shared.clone(),
+                        now,
+                    );
+                    if s.register(self.poll.registry()).is_ok() {
+                        if let Some(t) = s.deadline() {
+                            self.timers.push(Reverse((t, skey)));
+                        }
+                        self.sessions.insert(skey, s);
+                        self.drive(skey, now);
+                    }
+                }
+                Err(e) if e.0 == libc::EMFILE || e.0 == libc::ENFILE || e.0 == libc::ENOBUFS || e.0 == libc::ENOMEM => {
+                    // Out of descriptors: stop accepting for a while instead
+                    // of spinning; the kernel backlog holds the rest.
+                    let until = now + l.pause;
+                    l.pause = (l.pause * 2).min(MAX_PAUSE);
+                    l.paused_until = Some(until);
+                    deregister_listener(&self.poll, &mut l.listener);
+                    self.timers.push(Reverse((until, key)));
+                    return;
+                }
+                Err(_) => {
+                    // ECONNABORTED and friends: that connection is gone; go on.
+                }
+            }
+        }
+    }
+}
+
+fn register_listener(poll: &Poll, l: &mut Listener, key: u64) -> std::io::Result<()> {
+    match l {
+        Listener::Tcp(t) => poll.registry().register(t, Token(key as usize), Interest::READABLE),
+        Listener::Unix(u) => poll.registry().register(u, Token(key as usize), Interest::READABLE),
+    }
+}
+
+fn deregister_listener(poll: &Poll, l: &mut Listener) {
+    let _ = match l {
+        Listener::Tcp(t) => poll.registry().deregister(t),
+        Listener::Unix(u) => poll.registry().deregister(u),
+    };
+}

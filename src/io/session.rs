@@ -1,0 +1,586 @@
+//! A session: one peer of a socket as seen from an I/O thread. It owns the
+//! live connection (stream + ZMTP state) and the engine's end of the pipe,
+//! and for connecting sockets it reconnects with backoff, keeping the pipe
+//! (and the messages queued in it) across connections.
+//!
+//! Every step drains until the kernel says WouldBlock (mio is
+//! edge-triggered), or stops early when the inbound pipe is full, in which
+//! case the pipe's Writable event resumes it.
+
+use super::stream::Stream;
+use super::IoShared;
+use crate::msg::{Metadata, Msg};
+use crate::pipe::{pipe_pair, Limits, Notify, PipeEnd, Read, Room};
+use crate::socket::options::Options;
+use crate::socket::pipes::introduction;
+use crate::socket::{SocketCmd, SocketShared};
+use crate::transport::{self, Endpoint};
+use crate::zmtp;
+use mio::{Registry, Token};
+use std::io::IoSlice;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Stop pulling from the pipe when this much output is waiting for the kernel.
+const OUT_BATCH: usize = 256 * 1024;
+
+/// Why a connection ended.
+#[derive(Debug)]
+pub enum EndReason {
+    Eof,
+    Io(std::io::Error),
+    Protocol(zmtp::Error),
+    ConnectFailed,
+    ConnectTimeout,
+}
+
+pub enum Origin {
+    /// Accepted by the listener with this key.
+    Accepted { listener: u64 },
+    /// Created by zmq_connect.
+    Connect { endpoint: Endpoint },
+}
+
+struct Conn {
+    stream: Stream,
+    zmtp: zmtp::Connection,
+    /// TCP connect still in progress.
+    connecting: bool,
+    connect_deadline: Option<Instant>,
+    peer_address: String,
+    handshaken: bool,
+}
+
+pub struct Session {
+    pub key: u64,
+    pub socket: Arc<SocketShared>,
+    opts: Arc<Options>,
+    pub origin: Origin,
+    /// Endpoint string pipes are attached under (for unbind/disconnect).
+    endpoint: String,
+    pipe: Option<PipeEnd>,
+    conn: Option<Conn>,
+    /// Frame decoded but not yet accepted by a full pipe.
+    pending_in: Option<Msg>,
+    /// The connection died while a message was half sent: drop its rest.
+    skip_out: bool,
+    out_mid_message: bool,
+    reconnect_at: Option<Instant>,
+    reconnect_ivl: Duration,
+    /// The socket is gone: flush until this deadline (None = forever).
+    closing: Option<Option<Instant>>,
+    /// Registered key for pipe notifications.
+    io: Arc<IoShared>,
+    /// A handshake completed before on this session's pipe.
+    connected_before: bool,
+}
+
+impl Session {
+    pub fn accepted(
+        key: u64,
+        socket: Arc<SocketShared>,
+        opts: Arc<Options>,
+        listener: u64,
+        endpoint: String,
+        stream: Stream,
+        peer_address: String,
+        io: Arc<IoShared>,
+        now: Instant,
+    ) -> Session {
+        let mut s = Session::new(key, socket, opts, Origin::Accepted { listener }, endpoint, None, io);
+        s.conn = Some(s.new_conn(stream, false, peer_address, now));
+        s
+    }
+
+    pub fn connecting(
+        key: u64,
+        socket: Arc<SocketShared>,
+        opts: Arc<Options>,
+        endpoint: Endpoint,
+        addr: String,
+        pipe: Option<PipeEnd>,
+        io: Arc<IoShared>,
+        now: Instant,
+    ) -> Session {
+        let mut s = Session::new(key, socket, opts, Origin::Connect { endpoint }, addr, pipe, io);
+        if let Some(p) = &s.pipe {
+            p.set_notify(Some(Notify {
+                target: s.io.clone(),
+                key,
+            }));
+        }
+        s.reconnect_at = Some(now);
+        s
+    }
+
+    fn new(
+        key: u64,
+        socket: Arc<SocketShared>,
+        opts: Arc<Options>,
+        origin: Origin,
+        endpoint: String,
+        pipe: Option<PipeEnd>,
+        io: Arc<IoShared>,
+    ) -> Session {
+        let ivl = Duration::from_millis(opts.reconnect_ivl.max(0) as u64);
+        Session {
+            key,
+            socket,
+            opts,
+            origin,
+            endpoint,
+            pipe,
+            conn: None,
+            pending_in: None,
+            skip_out: false,
+            out_mid_message: false,
+            reconnect_at: None,
+            reconnect_ivl: ivl,
+            closing: None,
+            io,
+            connected_before: false,
+        }
+    }
+
+    fn zmtp_config(&self) -> zmtp::Config {
+        let o = &self.opts;
+        let ms = |v: i32| (v > 0).then(|| Duration::from_millis(v as u64));
+        let max_msg = o.max_msg_size_limit();
+        zmtp::Config {
+            socket_type: o.socket_type,
+            routing_id: o.routing_id.clone(),
+            as_server: false,
+            max_msg_size: max_msg,
+            handshake_frame_cap: o.handshake_frame_cap.or(max_msg).unwrap_or(u64::MAX),
+            metadata: o.metadata.clone(),
+            accept_legacy: o.accept_legacy,
+            handshake_ivl: ms(o.handshake_ivl),
+            heartbeat_ivl: ms(o.heartbeat_ivl),
+            heartbeat_ttl: ms(o.heartbeat_ttl),
+            heartbeat_timeout: if o.heartbeat_timeout < 0 {
+                ms(o.heartbeat_ivl)
+            } else {
+                ms(o.heartbeat_timeout)
+            },
+        }
+    }
+
+    fn new_conn(&self, stream: Stream, connecting: bool, peer_address: String, now: Instant) -> Conn {
+        let connect_deadline = (connecting && self.opts.connect_timeout > 0)
+            .then(|| now + Duration::from_millis(self.opts.connect_timeout as u64));
+        Conn {
+            stream,
+            zmtp: zmtp::Connection::new(self.zmtp_config(), now),
+            connecting,
+            connect_deadline,
+            peer_address,
+            handshaken: false,
+        }
+    }
+
+    pub fn register(&mut self, reg: &Registry) -> std::io::Result<()> {
+        if let Some(c) = &mut self.conn {
+            c.stream.register(reg, Token(self.key as usize))?;
+        }
+        Ok(())
+    }
+
+    /// The earliest time `on_timer` has work to do.
+    pub fn deadline(&self) -> Option<Instant> {
+        let mut d = self.reconnect_at;
+        let mut take = |t: Option<Instant>| {
+            if let Some(t) = t {
+                d = Some(d.map_or(t, |d: Instant| d.min(t)));
+            }
+        };
+        if let Some(c) = &self.conn {
+            take(c.zmtp.next_deadline());
+            take(c.connect_deadline);
+        }
+        if let Some(Some(t)) = self.closing {
+            take(Some(t));
+        }
+        d
+    }
+
+    /// The socket closed: flush within `linger` ms, then end.
+    pub fn close_after(&mut self, linger: i32, now: Instant) {
+        let deadline = (linger >= 0).then(|| now + Duration::from_millis(linger as u64));
+        self.closing = Some(match self.closing {
+            Some(Some(old)) => Some(deadline.map_or(old, |d| d.min(old))),
+            _ => deadline,
+        });
+    }
+
+    /// Runs whatever can run. Returns false when the session is over.
+    pub fn drive(&mut self, reg: &Registry, now: Instant) -> bool {
+        if let Some(r) = self.step(now) {
+            self.connection_ended(reg, r, now);
+        }
+        self.alive(now)
+    }
+
+    pub fn on_timer(&mut self, reg: &Registry, now: Instant) -> bool {
+        if self.reconnect_at.is_some_and(|t| t <= now) {
+            self.reconnect_at = None;
+            self.start_connect(reg, now);
+        }
+        let mut ended = None;
+        if let Some(c) = &mut self.conn {
+            if c.connecting && c.connect_deadline.is_some_and(|t| t <= now) {
+                ended = Some(EndReason::ConnectTimeout);
+            } else if let Err(e) = c.zmtp.handle_timeout(now) {
+                ended = Some(EndReason::Protocol(e));
+            }
+        }
+        if let Some(r) = ended {
+            // Let an ERROR or PING queued by the protocol go out first.
+            let _ = self.write_out();
+            self.connection_ended(reg, r, now);
+        }
+        self.drive(reg, now)
+    }
+
+    fn alive(&mut self, now: Instant) -> bool {
+        if self.closing.is_none() {
+            // The socket dropped this pipe (disconnect, a refused peer):
+            // flush what it left within its linger, then end.
+            let dropped = self.pipe.as_mut().is_some_and(|p| p.out.is_closed());
+            if dropped {
+                self.close_after(self.opts.linger, now);
+            }
+        }
+        let Some(deadline) = self.closing else {
+            return true;
+        };
+        if deadline.is_some_and(|t| t <= now) || self.opts.linger == 0 && deadline.is_none() {
+            return false;
+        }
+        // Done once everything the socket left has gone out.
+        let drained = match &mut self.pipe {
+            Some(p) => p.inp.is_finished(),
+            None => true,
+        };
+        let out_empty = self.conn.as_ref().is_none_or(|c| c.zmtp.out_len() == 0);
+        if drained && out_empty {
+            return false;
+        }
+        // Nothing to flush through: a session that never connected with
+        // nothing queued, or an accepted one still in its handshake.
+        if self.conn.as_ref().is_none_or(|c| !c.handshaken) && drained {
+            return false;
+        }
+        if matches!(self.origin, Origin::Accepted { .. }) && self.conn.is_none() {
+            return false;
+        }
+        true
+    }
+
+    fn start_connect(&mut self, reg: &Registry, now: Instant) {
+        let Origin::Connect { endpoint } = &self.origin else {
+            return;
+        };
+        let topts = self.opts.tcp_options();
+        let attempt = match endpoint {
+            Endpoint::Tcp(a) => transport::resolve_connect(a, &topts)
+                .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
+                .map(|s| (Stream::Tcp(s), true)),
+            Endpoint::Ipc(a) => transport::ipc_connect(a).map(|s| (Stream::Unix(s), false)),
+            Endpoint::Inproc(_) => return,
+        };
+        match attempt {
+            Ok((stream, connecting)) => {
+                let mut c = self.new_conn(stream, connecting, String::new(), now);
+                if c.stream.register(reg, Token(self.key as usize)).is_err() {
+                    self.schedule_reconnect(now);
+                    return;
+                }
+                if !connecting {
+                    c.peer_address = String::new();
+                }
+                self.conn = Some(c);
+            }
+            Err(_) => self.schedule_reconnect(now),
+        }
+    }
+
+    fn schedule_reconnect(&mut self, now: Instant) {
+        if self.opts.reconnect_ivl < 0 || self.closing.is_some() {
+            self.reconnect_at = None;
+            if self.closing.is_none() {
+                // Reconnection disabled: the session is over.
+                self.closing = Some(Some(now));
+            }
+            return;
+        }
+        let base = Duration::from_millis(self.opts.reconnect_ivl as u64);
+        let wait = if self.opts.reconnect_ivl_max > 0 {
+            // Exponential backoff up to the maximum.
+            let w = self.reconnect_ivl;
+            let max = Duration::from_millis(self.opts.reconnect_ivl_max as u64);
+            self.reconnect_ivl = (w * 2).min(max.max(base));
+            w
+        } else {
+            // Fixed interval plus jitter, so peers don't reconnect in lockstep.
+            base + jitter(base)
+        };
+        self.reconnect_at = Some(now + wait);
+    }
+
+    /// One round of I/O; Some(reason) when the connection ended.
+    fn step(&mut self, now: Instant) -> Option<EndReason> {
+        let c = self.conn.as_mut()?;
+        if c.connecting {
+            match c.stream.connect_result() {
+                Ok(true) => {
+                    c.connecting = false;
+                    c.connect_deadline = None;
+                    if let Stream::Tcp(s) = &c.stream {
+                        let _ = transport::tune_tcp_stream(s, &self.opts.tcp_options());
+                        c.peer_address = transport::tcp_peer_address(s);
+                    }
+                }
+                Ok(false) => return None,
+                Err(_) => return Some(EndReason::ConnectFailed),
+            }
+        }
+        if let Err(r) = self.pump_in(now) {
+            let _ = self.write_out();
+            return Some(r);
+        }
+        if let Err(r) = self.pump_out() {
+            return Some(r);
+        }
+        None
+    }
+
+    fn pump_in(&mut self, now: Instant) -> Result<(), EndReason> {
+        loop {
+            if !self.deliver(now)? {
+                break; // pipe full: resume on its Writable event
+            }
+            let Some(c) = self.conn.as_mut() else { break };
+            let buf = c.zmtp.read_buf();
+            if buf.is_empty() {
+                break;
+            }
+            match c.stream.read(buf) {
+                Ok(0) => {
+                    self.deliver(now)?;
+                    self.flush_in();
+                    return Err(EndReason::Eof);
+                }
+                Ok(n) => c.zmtp.commit_read(n, now).map_err(EndReason::Protocol)?,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    self.deliver(now)?;
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(EndReason::Io(e)),
+            }
+        }
+        self.flush_in();
+        Ok(())
+    }
+
+    fn flush_in(&mut self) {
+        if let Some(p) = &mut self.pipe {
+            p.out.flush();
+        }
+    }
+
+    /// Moves decoded events into the pipe. Ok(false) when the pipe is full.
+    fn deliver(&mut self, now: Instant) -> Result<bool, EndReason> {
+        loop {
+            if let Some(m) = self.pending_in.take() {
+                if !self.push_in(m) {
+                    return Ok(false);
+                }
+            }
+            let Some(c) = self.conn.as_mut() else {
+                return Ok(true);
+            };
+            match c.zmtp.poll_event(now).map_err(EndReason::Protocol)? {
+                None => return Ok(true),
+                Some(zmtp::Event::HandshakeDone(info)) => self.handshake_done(info),
+                Some(zmtp::Event::Message(m)) => {
+                    if !self.push_in(m) {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+    }
+
+    fn push_in(&mut self, m: Msg) -> bool {
+        let Some(p) = &mut self.pipe else {
+            return true; // nowhere to go (socket gone): discard
+        };
+        match p.out.room() {
+            Room::Yes => {
+                p.out.write(m);
+                true
+            }
+            Room::Full => {
+                self.pending_in = Some(m);
+                false
+            }
+            Room::Closed => true,
+        }
+    }
+
+    fn handshake_done(&mut self, info: zmtp::PeerInfo) {
+        let Some(c) = self.conn.as_mut() else { return };
+        c.handshaken = true;
+        let mut meta = Metadata::new();
+        for (k, v) in info.metadata.iter() {
+            meta.set(k, v);
+        }
+        meta.set("Peer-Address", c.peer_address.as_bytes());
+        let intro = introduction(&info.routing_id, Some(Arc::new(meta)));
+        self.reconnect_ivl = Duration::from_millis(self.opts.reconnect_ivl.max(0) as u64);
+        if self.pipe.is_none() {
+            if self.closing.is_some() {
+                return;
+            }
+            // Accepted (or IMMEDIATE) connections get their pipe now.
+            let o = &self.opts;
+            let (mine, theirs) = pipe_pair(
+                Limits {
+                    hwm: o.rcvhwm as u64,
+                    byte_cap: o.pipe_byte_cap,
+                    conflate: o.conflate,
+                },
+                Limits {
+                    hwm: o.sndhwm as u64,
+                    byte_cap: o.pipe_byte_cap,
+                    conflate: false,
+                },
+            );
+            mine.set_notify(Some(Notify {
+                target: self.io.clone(),
+                key: self.key,
+            }));
+            self.socket.mailbox.send(SocketCmd::Attach {
+                end: theirs,
+                endpoint: self.endpoint.clone(),
+            });
+            self.pipe = Some(mine);
+        }
+        if let Some(p) = &mut self.pipe {
+            p.out.write(intro);
+            p.out.flush();
+            if self.connected_before {
+                p.out.signal_reader(crate::pipe::PipeEvent::Hiccup);
+            }
+        }
+        self.connected_before = true;
+    }
+
+    /// Encodes queued messages and writes until the kernel pushes back.
+    fn pump_out(&mut self) -> Result<(), EndReason> {
+        loop {
+            let Some(c) = self.conn.as_mut() else { return Ok(()) };
+            let mut pulled = false;
+            if c.handshaken {
+                if let Some(p) = &mut self.pipe {
+                    while c.zmtp.out_len() < OUT_BATCH {
+                        match p.inp.read() {
+                            Read::Msg(m) => {
+                                if self.skip_out {
+                                    self.skip_out = m.more();
+                                    continue;
+                                }
+                                self.out_mid_message = m.more();
+                                c.zmtp.send(&m).map_err(EndReason::Protocol)?;
+                                pulled = true;
+                            }
+                            Read::Empty | Read::Closed => break,
+                        }
+                    }
+                }
+            }
+            let wrote_all = self.write_out()?;
+            if !wrote_all || !pulled {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Writes pending output. Ok(true) when all of it went out.
+    fn write_out(&mut self) -> Result<bool, EndReason> {
+        let Some(c) = self.conn.as_mut() else { return Ok(true) };
+        if c.connecting {
+            return Ok(false);
+        }
+        loop {
+            let mut slices = [IoSlice::new(&[]); 64];
+            let n = c.zmtp.out_slices(&mut slices);
+            if n == 0 {
+                return Ok(true);
+            }
+            match c.stream.write_vectored(&slices[..n]) {
+                Ok(0) => return Err(EndReason::Eof),
+                Ok(k) => c.zmtp.consume_out(k),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(EndReason::Io(e)),
+            }
+        }
+    }
+
+    /// The connection is gone: keep the pipe (connect) or give it up (accepted).
+    fn connection_ended(&mut self, reg: &Registry, _reason: EndReason, now: Instant) {
+        if let Some(mut c) = self.conn.take() {
+            c.stream.deregister(reg);
+        }
+        // A message half received never reaches the socket.
+        self.pending_in = None;
+        if let Some(p) = &mut self.pipe {
+            p.out.rollback();
+            p.out.flush();
+        }
+        if self.out_mid_message {
+            self.skip_out = true;
+            self.out_mid_message = false;
+        }
+        match self.origin {
+            Origin::Accepted { .. } => {
+                if let Some(mut p) = self.pipe.take() {
+                    p.close();
+                }
+                self.closing = Some(Some(now));
+            }
+            Origin::Connect { .. } => {
+                if self.opts.immediate {
+                    if let Some(mut p) = self.pipe.take() {
+                        p.close();
+                    }
+                }
+                self.schedule_reconnect(now);
+            }
+        }
+    }
+
+    /// Ends the session for good.
+    pub fn terminate(&mut self, reg: &Registry) {
+        if let Some(mut c) = self.conn.take() {
+            c.stream.deregister(reg);
+        }
+        if let Some(mut p) = self.pipe.take() {
+            p.close();
+        }
+    }
+}
+
+/// A pseudo-random delay in [0, max) for reconnect jitter.
+fn jitter(max: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let ms = max.as_millis() as u64;
+    if ms == 0 {
+        return Duration::ZERO;
+    }
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(ms);
+    Duration::from_millis(h.finish() % ms)
+}

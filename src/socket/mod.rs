@@ -1,0 +1,635 @@
+//! The application-thread side of a socket: options, pipes, commands from
+//! other threads, blocking with timeouts, ZMQ_FD/ZMQ_EVENTS, bind/connect.
+//! A socket is used by one thread at a time; other threads reach it only
+//! through its `SocketShared` mailbox.
+
+mod dist;
+mod fq;
+mod lb;
+pub mod options;
+pub mod pattern;
+pub mod pipes;
+mod types;
+
+use crate::consts::*;
+use crate::ctx::{CtxShared, InprocPeer};
+use crate::errno::{Errno, ZResult};
+use crate::io::IoCmd;
+use crate::mailbox::Mailbox;
+use crate::msg::{Metadata, Msg};
+use crate::pipe::{pipe_pair, Limits, Notify, PipeEnd, PipeEvent, Wake};
+use crate::transport::{self, Endpoint};
+use options::{OptValue, Options};
+use pattern::Pattern;
+use pipes::{introduction, Pipe, PipeId, PipeSet};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Commands other threads send to a socket.
+pub enum SocketCmd {
+    /// A pipe event (key = pipe id).
+    Pipe(PipeId, PipeEvent),
+    /// A new pipe from a peer that connected to one of our endpoints.
+    Attach { end: PipeEnd, endpoint: String },
+    /// The context is terminating: blocking calls return ETERM.
+    Stop,
+}
+
+/// The part of a socket other threads may hold.
+pub struct SocketShared {
+    pub id: u64,
+    pub mailbox: Mailbox<SocketCmd>,
+}
+
+impl Wake for SocketShared {
+    fn wake(&self, key: u64, event: PipeEvent) {
+        self.mailbox.send(SocketCmd::Pipe(key, event));
+    }
+}
+
+/// An endpoint this socket bound or connected, for unbind/disconnect.
+struct EndpointRecord {
+    /// Bound (true) or connected (false).
+    bound: bool,
+    /// What the caller passed.
+    given: String,
+    /// The resolved form (LAST_ENDPOINT), for bound endpoints.
+    resolved: String,
+    kind: EndpointKind,
+}
+
+enum EndpointKind {
+    Inproc { name: String, bound: bool },
+    Io { thread: usize, key: u64, ipc: Option<transport::IpcBound> },
+}
+
+pub struct Socket {
+    pub shared: Arc<SocketShared>,
+    ctx: Arc<CtxShared>,
+    pub opts: Options,
+    pipes: PipeSet,
+    pattern: Box<dyn Pattern>,
+    scratch: VecDeque<SocketCmd>,
+    rcvmore: bool,
+    stopped: bool,
+    last_endpoint: String,
+    endpoints: Vec<EndpointRecord>,
+    io_thread: usize,
+    next_pipe: PipeId,
+}
+
+impl Socket {
+    pub fn new(ctx: Arc<CtxShared>, socket_type: i32, id: u64) -> ZResult<Socket> {
+        let pattern = types::new_pattern(socket_type)?;
+        let (defaults, blocky, ipv6) = ctx.socket_defaults();
+        let mut opts = Options::new(socket_type, &defaults, blocky);
+        opts.ipv6 = ipv6;
+        let mailbox = Mailbox::new().map_err(|_| Errno::EMFILE)?;
+        let io_thread = ctx.pick_io_thread(id);
+        Ok(Socket {
+            shared: Arc::new(SocketShared { id, mailbox }),
+            ctx,
+            opts,
+            pipes: PipeSet::default(),
+            pattern,
+            scratch: VecDeque::new(),
+            rcvmore: false,
+            stopped: false,
+            last_endpoint: String::new(),
+            endpoints: Vec::new(),
+            io_thread,
+            next_pipe: 1,
+        })
+    }
+
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+
+    fn check_alive(&self) -> ZResult<()> {
+        if self.stopped {
+            Err(Errno::ETERM)
+        } else {
+            Ok(())
+        }
+    }
+
+    // ---- commands -------------------------------------------------------
+
+    /// Handles whatever other threads sent; cheap when nothing is pending.
+    fn process_commands(&mut self) {
+        if !self.shared.mailbox.has_pending() {
+            return;
+        }
+        let mut cmds = std::mem::take(&mut self.scratch);
+        self.shared.mailbox.drain_into(&mut cmds);
+        while let Some(cmd) = cmds.pop_front() {
+            match cmd {
+                SocketCmd::Pipe(id, PipeEvent::Readable) => {
+                    if self.pipes.map.contains_key(&id) {
+                        self.pattern.read_activated(&mut self.pipes, id);
+                    }
+                }
+                SocketCmd::Pipe(id, PipeEvent::Writable) => {
+                    if self.pipes.map.contains_key(&id) {
+                        self.pattern.write_activated(&mut self.pipes, id);
+                    }
+                }
+                SocketCmd::Pipe(id, PipeEvent::Closed) => self.peer_closed(id),
+                SocketCmd::Pipe(id, PipeEvent::Hiccup) => {
+                    if self.pipes.map.contains_key(&id) {
+                        self.pattern.hiccuped(&mut self.pipes, id);
+                    }
+                }
+                SocketCmd::Attach { end, endpoint } => {
+                    self.attach(end, endpoint);
+                }
+                SocketCmd::Stop => self.stopped = true,
+            }
+        }
+        self.scratch = cmds;
+        self.reap();
+    }
+
+    /// The other end of a pipe went away: keep it while it still has
+    /// messages for us, then drop it.
+    fn peer_closed(&mut self, id: PipeId) {
+        let Some(p) = self.pipes.get(id) else { return };
+        if p.end.inp.is_finished() {
+            self.pipes.mark_dead(id);
+        } else {
+            self.pattern.read_activated(&mut self.pipes, id);
+        }
+    }
+
+    /// Detaches the pipes a pattern found dead.
+    fn reap(&mut self) {
+        while let Some(id) = self.pipes.dead.pop() {
+            if self.pipes.map.contains_key(&id) {
+                self.pattern.detach(&mut self.pipes, id);
+                if let Some(mut p) = self.pipes.map.remove(&id) {
+                    p.end.close();
+                }
+            }
+        }
+    }
+
+    fn attach(&mut self, end: PipeEnd, endpoint: String) -> PipeId {
+        let id = self.next_pipe;
+        self.next_pipe += 1;
+        end.set_notify(Some(Notify {
+            target: self.shared.clone(),
+            key: id,
+        }));
+        self.pipes.map.insert(id, Pipe::new(end, endpoint));
+        self.pattern.attach(&mut self.pipes, id, &self.opts);
+        id
+    }
+
+    /// Sleeps until a command arrives or the deadline passes.
+    fn wait(&mut self, deadline: Option<Instant>) -> ZResult<()> {
+        let timeout = match deadline {
+            None => None,
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    return Err(Errno::EAGAIN);
+                }
+                Some(d - now)
+            }
+        };
+        self.shared.mailbox.signaler().wait(timeout)?;
+        self.process_commands();
+        self.check_alive()
+    }
+
+    fn deadline(timeout_ms: i32) -> Option<Instant> {
+        if timeout_ms < 0 {
+            None
+        } else {
+            Some(Instant::now() + Duration::from_millis(timeout_ms as u64))
+        }
+    }
+
+    // ---- send / recv ----------------------------------------------------
+
+    pub fn send(&mut self, msg: &mut Msg, flags: i32) -> ZResult<()> {
+        self.check_alive()?;
+        self.process_commands();
+        self.check_alive()?;
+        msg.set_more(flags & ZMQ_SNDMORE != 0);
+        let dontwait = flags & ZMQ_DONTWAIT != 0 || self.opts.sndtimeo == 0;
+        let mut deadline = None;
+        loop {
+            match self.pattern.send(&mut self.pipes, msg, &self.opts) {
+                Ok(()) => {
+                    self.reap();
+                    return Ok(());
+                }
+                Err(e) if e == Errno::EAGAIN => {}
+                Err(e) => {
+                    self.reap();
+                    return Err(e);
+                }
+            }
+            self.reap();
+            if dontwait {
+                return Err(Errno::EAGAIN);
+            }
+            if deadline.is_none() {
+                deadline = Some(Self::deadline(self.opts.sndtimeo));
+            }
+            self.wait(deadline.flatten())?;
+        }
+    }
+
+    pub fn recv(&mut self, flags: i32) -> ZResult<Msg> {
+        self.check_alive()?;
+        self.process_commands();
+        self.check_alive()?;
+        let dontwait = flags & ZMQ_DONTWAIT != 0 || self.opts.rcvtimeo == 0;
+        let mut deadline = None;
+        loop {
+            match self.pattern.recv(&mut self.pipes, &self.opts) {
+                Ok(m) => {
+                    self.reap();
+                    self.rcvmore = m.more();
+                    return Ok(m);
+                }
+                Err(e) if e == Errno::EAGAIN => {}
+                Err(e) => {
+                    self.reap();
+                    return Err(e);
+                }
+            }
+            self.reap();
+            if dontwait {
+                return Err(Errno::EAGAIN);
+            }
+            if deadline.is_none() {
+                deadline = Some(Self::deadline(self.opts.rcvtimeo));
+            }
+            self.wait(deadline.flatten())?;
+        }
+    }
+
+    /// ZMQ_EVENTS.
+    pub fn events(&mut self) -> ZResult<i32> {
+        self.check_alive()?;
+        self.process_commands();
+        self.check_alive()?;
+        let mut ev = 0;
+        if self.pattern.has_in(&mut self.pipes) {
+            ev |= ZMQ_POLLIN as i32;
+        }
+        if self.pattern.has_out(&mut self.pipes) {
+            ev |= ZMQ_POLLOUT as i32;
+        }
+        self.reap();
+        Ok(ev)
+    }
+
+    pub fn fd(&self) -> i32 {
+        self.shared.mailbox.signaler().fd()
+    }
+
+    // ---- options --------------------------------------------------------
+
+    pub fn setsockopt(&mut self, opt: i32, val: &[u8]) -> ZResult<()> {
+        self.check_alive()?;
+        self.process_commands();
+        match self
+            .pattern
+            .set_option(&mut self.pipes, opt, val, &self.opts)
+        {
+            Err(e) if e == Errno::EINVAL => {}
+            other => {
+                self.reap();
+                return other;
+            }
+        }
+        self.opts.set(opt, val)?;
+        if opt == ZMQ_SNDHWM || opt == ZMQ_RCVHWM {
+            self.apply_hwms();
+        }
+        Ok(())
+    }
+
+    /// HWM changes apply to existing pipes at once (as in libzmq).
+    fn apply_hwms(&mut self) {
+        for p in self.pipes.map.values_mut() {
+            p.end.out.set_hwm(self.opts.sndhwm as u64);
+            p.end.inp.set_hwm(self.opts.rcvhwm as u64);
+        }
+    }
+
+    pub fn getsockopt(&mut self, opt: i32) -> ZResult<OptValue> {
+        self.check_alive()?;
+        match opt {
+            ZMQ_RCVMORE => return Ok(OptValue::Int(self.rcvmore as i32)),
+            ZMQ_FD => return Ok(OptValue::Int(self.fd())),
+            ZMQ_EVENTS => return self.events().map(OptValue::Int),
+            ZMQ_LAST_ENDPOINT => return Ok(OptValue::Str(self.last_endpoint.clone())),
+            _ => {}
+        }
+        match self.pattern.get_option(opt) {
+            Err(e) if e == Errno::EINVAL => self.opts.get(opt),
+            other => other,
+        }
+    }
+
+    // ---- endpoints ------------------------------------------------------
+
+    fn introduction(&self) -> Msg {
+        let mut meta = Metadata::new();
+        meta.set("Socket-Type", types::type_name(self.opts.socket_type).as_bytes());
+        if !self.opts.routing_id.is_empty() {
+            meta.set("Identity", &self.opts.routing_id);
+        }
+        for (k, v) in &self.opts.metadata {
+            meta.set(k, v);
+        }
+        introduction(&self.opts.routing_id, Some(Arc::new(meta)))
+    }
+
+    fn inproc_peer(&self) -> InprocPeer {
+        InprocPeer {
+            socket: self.shared.clone(),
+            sndhwm: self.opts.sndhwm,
+            rcvhwm: self.opts.rcvhwm,
+            byte_cap: self.opts.pipe_byte_cap,
+            conflate: self.opts.conflate,
+            intro: self.introduction(),
+        }
+    }
+
+    pub fn bind(&mut self, addr: &str) -> ZResult<()> {
+        self.check_alive()?;
+        self.process_commands();
+        let ep = transport::parse(addr)?;
+        match ep {
+            Endpoint::Inproc(name) => {
+                let pending = self.ctx.inproc_bind(&name, self.inproc_peer())?;
+                for (mut end, their) in pending {
+                    // Their messages were queued before we existed: now we
+                    // know the limits and introduce ourselves.
+                    let to_us = sum_hwm(their.sndhwm, self.opts.rcvhwm);
+                    let to_them = sum_hwm(self.opts.sndhwm, their.rcvhwm);
+                    end.inp.set_hwm(to_us);
+                    end.out.set_hwm(to_them);
+                    end.out.write(self.introduction());
+                    end.out.flush();
+                    self.attach(end, addr.to_string());
+                }
+                self.last_endpoint = addr.to_string();
+                self.endpoints.push(EndpointRecord {
+                    bound: true,
+                    given: addr.to_string(),
+                    resolved: addr.to_string(),
+                    kind: EndpointKind::Inproc { name, bound: true },
+                });
+                Ok(())
+            }
+            Endpoint::Tcp(ref a) => {
+                let topts = self.opts.tcp_options();
+                let sa = transport::resolve_bind(a, &topts)?;
+                let listener = transport::tcp_listen(sa, &topts)?;
+                let local = listener.local_addr().map_err(Errno::from)?;
+                let resolved = transport::tcp_endpoint_string(local);
+                self.start_listener(crate::io::Listener::Tcp(listener), addr, resolved, None)
+            }
+            Endpoint::Ipc(ref a) => {
+                let (listener, bound) = transport::ipc_listen(a, self.opts.backlog)?;
+                let resolved = bound.to_string();
+                self.start_listener(
+                    crate::io::Listener::Unix(listener),
+                    addr,
+                    resolved,
+                    Some(bound),
+                )
+            }
+        }
+    }
+
+    fn start_listener(
+        &mut self,
+        listener: crate::io::Listener,
+        given: &str,
+        resolved: String,
+        ipc: Option<transport::IpcBound>,
+    ) -> ZResult<()> {
+        let io = self.ctx.io(self.io_thread)?;
+        let key = io.new_key();
+        io.send(IoCmd::Listen {
+            key,
+            listener,
+            socket: self.shared.clone(),
+            opts: Arc::new(self.opts.clone()),
+            endpoint: resolved.clone(),
+        });
+        self.last_endpoint = resolved.clone();
+        self.endpoints.push(EndpointRecord {
+            bound: true,
+            given: given.to_string(),
+            resolved,
+            kind: EndpointKind::Io {
+                thread: self.io_thread,
+                key,
+                ipc,
+            },
+        });
+        Ok(())
+    }
+
+    fn pipe_limits(&self) -> (Limits, Limits) {
+        let out = Limits {
+            hwm: self.opts.sndhwm as u64,
+            byte_cap: self.opts.pipe_byte_cap,
+            conflate: false,
+        };
+        let inp = Limits {
+            hwm: self.opts.rcvhwm as u64,
+            byte_cap: self.opts.pipe_byte_cap,
+            conflate: self.opts.conflate,
+        };
+        (out, inp)
+    }
+
+    pub fn connect(&mut self, addr: &str) -> ZResult<()> {
+        self.check_alive()?;
+        self.process_commands();
+        let ep = transport::parse_connect(addr)?;
+        match ep {
+            Endpoint::Inproc(name) => {
+                let me = self.inproc_peer();
+                let res = self.ctx.inproc_connect(&name, me)?;
+                let end = match res {
+                    crate::ctx::InprocConnect::Bound(their) => {
+                        let (mut mine, mut theirs) = pipe_pair(
+                            Limits {
+                                hwm: sum_hwm(self.opts.sndhwm, their.rcvhwm),
+                                byte_cap: self.opts.pipe_byte_cap,
+                                conflate: their.conflate,
+                            },
+                            Limits {
+                                hwm: sum_hwm(their.sndhwm, self.opts.rcvhwm),
+                                byte_cap: their.byte_cap,
+                                conflate: self.opts.conflate,
+                            },
+                        );
+                        mine.out.write(self.introduction());
+                        mine.out.flush();
+                        theirs.out.write(their.intro.clone());
+                        theirs.out.flush();
+                        their.socket.mailbox.send(SocketCmd::Attach {
+                            end: theirs,
+                            endpoint: addr.to_string(),
+                        });
+                        mine
+                    }
+                    crate::ctx::InprocConnect::Pending(mine) => mine,
+                };
+                let id = self.attach(end, addr.to_string());
+                if let Some(rid) = self.opts.connect_routing_id.take() {
+                    if let Some(p) = self.pipes.get(id) {
+                        p.connect_routing_id = Some(rid);
+                    }
+                    self.pattern.attach(&mut self.pipes, id, &self.opts);
+                }
+                self.endpoints.push(EndpointRecord {
+                    bound: false,
+                    given: addr.to_string(),
+                    resolved: addr.to_string(),
+                    kind: EndpointKind::Inproc { name, bound: false },
+                });
+                Ok(())
+            }
+            Endpoint::Tcp(_) | Endpoint::Ipc(_) => {
+                let io = self.ctx.io(self.io_thread)?;
+                let key = io.new_key();
+                let engine_end = if self.opts.immediate {
+                    None
+                } else {
+                    let (out, inp) = self.pipe_limits();
+                    let (mine, theirs) = pipe_pair(out, inp);
+                    let id = self.attach(mine, addr.to_string());
+                    if let Some(rid) = self.opts.connect_routing_id.take() {
+                        if let Some(p) = self.pipes.get(id) {
+                            p.connect_routing_id = Some(rid);
+                        }
+                        self.pattern.attach(&mut self.pipes, id, &self.opts);
+                    }
+                    Some(theirs)
+                };
+                io.send(IoCmd::Connect {
+                    key,
+                    endpoint: ep,
+                    addr: addr.to_string(),
+                    socket: self.shared.clone(),
+                    opts: Arc::new(self.opts.clone()),
+                    pipe: engine_end,
+                });
+                self.endpoints.push(EndpointRecord {
+                    bound: false,
+                    given: addr.to_string(),
+                    resolved: addr.to_string(),
+                    kind: EndpointKind::Io {
+                        thread: self.io_thread,
+                        key,
+                        ipc: None,
+                    },
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// zmq_unbind (bound = true) and zmq_disconnect (bound = false).
+    pub fn term_endpoint(&mut self, addr: &str, bound: bool) -> ZResult<()> {
+        self.check_alive()?;
+        self.process_commands();
+        // Validate the address format first, as libzmq does.
+        transport::parse(addr)?;
+        let mut found = false;
+        let mut i = 0;
+        while i < self.endpoints.len() {
+            let r = &self.endpoints[i];
+            if r.bound == bound && (r.given == addr || r.resolved == addr) {
+                let r = self.endpoints.remove(i);
+                self.close_endpoint(r);
+                found = true;
+            } else {
+                i += 1;
+            }
+        }
+        if found {
+            Ok(())
+        } else {
+            Err(Errno::ENOENT)
+        }
+    }
+
+    fn close_endpoint(&mut self, r: EndpointRecord) {
+        match r.kind {
+            EndpointKind::Inproc { name, bound } => {
+                if bound {
+                    self.ctx.inproc_unbind(&name, self.id());
+                } else {
+                    self.close_pipes_of(&r.given);
+                }
+            }
+            EndpointKind::Io { thread, key, ipc } => {
+                if let Ok(io) = self.ctx.io(thread) {
+                    io.send(IoCmd::Close { key });
+                }
+                if let Some(a) = ipc {
+                    transport::ipc_unlink(&a);
+                }
+                self.close_pipes_of(&r.given);
+            }
+        }
+    }
+
+    fn close_pipes_of(&mut self, endpoint: &str) {
+        let ids: Vec<PipeId> = self
+            .pipes
+            .map
+            .iter()
+            .filter(|(_, p)| p.endpoint == endpoint)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in ids {
+            self.pipes.mark_dead(id);
+        }
+        self.reap();
+    }
+
+    /// zmq_close: pipes are handed over to linger on the I/O threads.
+    pub fn close(mut self) {
+        self.process_commands();
+        for r in std::mem::take(&mut self.endpoints) {
+            if let EndpointKind::Inproc { name, bound: true } = &r.kind {
+                self.ctx.inproc_unbind(name, self.id());
+            }
+            if let EndpointKind::Io { ipc: Some(a), .. } = &r.kind {
+                transport::ipc_unlink(a);
+            }
+        }
+        let linger = self.opts.linger;
+        for (_, mut p) in self.pipes.map.drain() {
+            p.end.out.close();
+            p.end.inp.close();
+        }
+        self.ctx.socket_closed(self.id(), linger);
+    }
+}
+
+/// Inproc limits add both sides' HWMs; 0 on either side means unlimited.
+fn sum_hwm(a: i32, b: i32) -> u64 {
+    if a <= 0 || b <= 0 {
+        0
+    } else {
+        a as u64 + b as u64
+    }
+}

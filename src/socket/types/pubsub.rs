@@ -1,0 +1,405 @@
+//! PUB/XPUB (fan-out filtered by the subscriptions peers sent) and SUB/XSUB
+//! (fair-queued receive filtered by our own subscriptions, which are sent to
+//! every publisher we are connected to).
+
+use super::flag;
+use crate::consts::*;
+use crate::errno::{Errno, ZResult};
+use crate::msg::{flags, Msg};
+use crate::pipe::Read;
+use crate::routing::mtrie::MultiTrie;
+use crate::routing::trie::Trie;
+use crate::socket::dist::Distributor;
+use crate::socket::fq::FairQueue;
+use crate::socket::options::Options;
+use crate::socket::pattern::Pattern;
+use crate::socket::pipes::{PipeId, PipeSet};
+use std::collections::VecDeque;
+
+/// Most subscription notifications an XPUB queues for its application.
+const MAX_PENDING_NOTIFICATIONS: usize = 100_000;
+
+/// A subscription change carried by `m`: from a SUBSCRIBE/CANCEL command, or
+/// a ZMTP 3.0-style message whose first byte is 1 (subscribe) or 0 (cancel).
+fn subscription(m: &Msg) -> Option<(bool, &[u8])> {
+    if m.is_subscribe() {
+        return Some((true, m.data()));
+    }
+    if m.is_cancel() {
+        return Some((false, m.data()));
+    }
+    match m.data().first() {
+        Some(1) => Some((true, &m.data()[1..])),
+        Some(0) => Some((false, &m.data()[1..])),
+        _ => None,
+    }
+}
+
+fn notification(subscribe: bool, topic: &[u8]) -> Msg {
+    let mut v = Vec::with_capacity(topic.len() + 1);
+    v.push(subscribe as u8);
+    v.extend_from_slice(topic);
+    Msg::from_vec(v)
+}
+
+pub struct Publisher {
+    xpub: bool,
+    dist: Distributor,
+    subs: MultiTrie<PipeId>,
+    targets: Vec<PipeId>,
+    pending: VecDeque<Msg>,
+    verbose: bool,
+    verboser: bool,
+    manual: bool,
+    nodrop: bool,
+    welcome: Option<Msg>,
+    /// Pipe whose subscription the application last received (XPUB_MANUAL).
+    last_pipe: Option<PipeId>,
+}
+
+impl Publisher {
+    pub fn new(xpub: bool) -> Publisher {
+        Publisher {
+            xpub,
+            dist: Distributor::default(),
+            subs: MultiTrie::new(),
+            targets: Vec::new(),
+            pending: VecDeque::new(),
+            verbose: false,
+            verboser: false,
+            manual: false,
+            nodrop: false,
+            welcome: None,
+            last_pipe: None,
+        }
+    }
+
+    fn queue(&mut self, m: Msg) {
+        if self.xpub && self.pending.len() < MAX_PENDING_NOTIFICATIONS {
+            self.pending.push_back(m);
+        }
+    }
+
+    /// Reads subscriptions (and, for XPUB, upstream messages) from a pipe.
+    fn read_pipe(&mut self, pipes: &mut PipeSet, id: PipeId) {
+        loop {
+            let Some(p) = pipes.get(id) else { return };
+            let m = match p.read() {
+                Read::Msg(m) => m,
+                Read::Empty => return,
+                Read::Closed => {
+                    pipes.mark_dead(id);
+                    return;
+                }
+            };
+            match subscription(&m) {
+                Some((true, topic)) => {
+                    if self.manual {
+                        self.last_pipe = Some(id);
+                        self.queue(notification(true, topic));
+                    } else {
+                        let first = self.subs.add(topic, id);
+                        if first || self.verbose || self.verboser {
+                            self.queue(notification(true, topic));
+                        }
+                    }
+                }
+                Some((false, topic)) => {
+                    if self.manual {
+                        self.last_pipe = Some(id);
+                        self.queue(notification(false, topic));
+                    } else {
+                        let last = self.subs.remove(topic, id);
+                        if last || self.verboser {
+                            self.queue(notification(false, topic));
+                        }
+                    }
+                }
+                None => {
+                    // Upstream traffic from an XSUB is handed to an XPUB's user.
+                    if self.xpub {
+                        self.queue(m);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Pattern for Publisher {
+    fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, _: &Options) {
+        self.dist.attach(id);
+        if let Some(w) = &self.welcome {
+            if let Some(p) = pipes.get(id) {
+                p.write(w.clone());
+                p.flush();
+            }
+        }
+        self.read_pipe(pipes, id);
+    }
+
+    fn detach(&mut self, _: &mut PipeSet, id: PipeId) {
+        let mut gone = Vec::new();
+        self.subs.remove_pipe(id, |topic| gone.push(topic.to_vec()));
+        if !self.manual {
+            for t in gone {
+                self.queue(notification(false, &t));
+            }
+        }
+        self.dist.detach(id);
+        if self.last_pipe == Some(id) {
+            self.last_pipe = None;
+        }
+    }
+
+    fn send(&mut self, pipes: &mut PipeSet, msg: &mut Msg, opts: &Options) -> ZResult<()> {
+        if !self.dist.in_message() {
+            self.targets.clear();
+            let targets = &mut self.targets;
+            if opts.invert_matching {
+                let mut matched = Vec::new();
+                self.subs.match_pipes(msg.data(), |p| matched.push(p));
+                targets.extend(self.dist.pipes.iter().filter(|p| !matched.contains(p)));
+            } else {
+                self.subs.match_pipes(msg.data(), |p| targets.push(p));
+            }
+            if self.nodrop && !self.dist.all_have_room(pipes, &self.targets) {
+                return Err(Errno::EAGAIN);
+            }
+        }
+        let targets = std::mem::take(&mut self.targets);
+        self.dist.send(pipes, std::mem::take(msg), Some(&targets));
+        self.targets = targets;
+        Ok(())
+    }
+
+    fn recv(&mut self, _: &mut PipeSet, _: &Options) -> ZResult<Msg> {
+        if !self.xpub {
+            return Err(Errno::ENOTSUP);
+        }
+        self.pending.pop_front().ok_or(Errno::EAGAIN)
+    }
+
+    fn has_in(&mut self, _: &mut PipeSet) -> bool {
+        !self.pending.is_empty()
+    }
+
+    fn has_out(&mut self, pipes: &mut PipeSet) -> bool {
+        if self.nodrop {
+            let all: Vec<PipeId> = self.dist.pipes.clone();
+            return self.dist.all_have_room(pipes, &all);
+        }
+        true
+    }
+
+    fn read_activated(&mut self, pipes: &mut PipeSet, id: PipeId) {
+        self.read_pipe(pipes, id);
+    }
+
+    fn write_activated(&mut self, _: &mut PipeSet, _: PipeId) {}
+
+    fn set_option(&mut self, pipes: &mut PipeSet, opt: i32, val: &[u8], _: &Options) -> ZResult<()> {
+        if !self.xpub {
+            return Err(Errno::EINVAL);
+        }
+        match opt {
+            ZMQ_XPUB_VERBOSE => self.verbose = flag(val)?,
+            ZMQ_XPUB_VERBOSER => self.verboser = flag(val)?,
+            ZMQ_XPUB_MANUAL => self.manual = flag(val)?,
+            ZMQ_XPUB_NODROP => self.nodrop = flag(val)?,
+            ZMQ_XPUB_WELCOME_MSG => {
+                self.welcome = if val.is_empty() {
+                    None
+                } else {
+                    Some(Msg::from_slice(val))
+                }
+            }
+            ZMQ_SUBSCRIBE | ZMQ_UNSUBSCRIBE if self.manual => {
+                if let Some(pid) = self.last_pipe {
+                    if opt == ZMQ_SUBSCRIBE {
+                        self.subs.add(val, pid);
+                    } else {
+                        self.subs.remove(val, pid);
+                    }
+                }
+                let _ = pipes;
+            }
+            _ => return Err(Errno::EINVAL),
+        }
+        Ok(())
+    }
+}
+
+pub struct Subscriber {
+    xsub: bool,
+    fq: FairQueue,
+    dist: Distributor,
+    subs: Trie,
+    /// Inside a message that matched (deliver the rest of its frames).
+    delivering: bool,
+    /// A matching first frame read ahead by `has_in`.
+    prefetched: Option<Msg>,
+    /// INVERT_MATCHING, mirrored here for `has_in`.
+    invert: bool,
+}
+
+impl Subscriber {
+    pub fn new(xsub: bool) -> Subscriber {
+        Subscriber {
+            xsub,
+            fq: FairQueue::default(),
+            dist: Distributor::default(),
+            subs: Trie::new(),
+            delivering: false,
+            prefetched: None,
+            invert: false,
+        }
+    }
+
+    /// Sends a subscription change to every publisher. Subscriptions bypass
+    /// the HWM: they are small and bounded by the trie.
+    fn announce(&mut self, pipes: &mut PipeSet, subscribe: bool, topic: &[u8]) {
+        for &id in &self.dist.pipes {
+            if let Some(p) = pipes.get(id) {
+                p.write(sub_msg(subscribe, topic));
+                p.flush();
+            }
+        }
+    }
+
+    fn matches(&self, data: &[u8], _opts: &Options) -> bool {
+        self.subs.matches(data) != self.invert
+    }
+}
+
+fn sub_msg(subscribe: bool, topic: &[u8]) -> Msg {
+    let mut m = Msg::from_slice(topic);
+    m.add_flags(if subscribe { flags::SUBSCRIBE } else { flags::CANCEL });
+    m
+}
+
+impl Pattern for Subscriber {
+    fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, _: &Options) {
+        self.fq.attach(id);
+        self.dist.attach(id);
+        if let Some(p) = pipes.get(id) {
+            self.subs.for_each(|topic| p.write(sub_msg(true, topic)));
+            p.flush();
+        }
+    }
+
+    fn detach(&mut self, _: &mut PipeSet, id: PipeId) {
+        self.fq.detach(id);
+        self.dist.detach(id);
+    }
+
+    fn hiccuped(&mut self, pipes: &mut PipeSet, id: PipeId) {
+        // A new connection behind the same pipe knows none of our subscriptions.
+        if let Some(p) = pipes.get(id) {
+            self.subs.for_each(|topic| p.write(sub_msg(true, topic)));
+            p.flush();
+        }
+    }
+
+    fn send(&mut self, pipes: &mut PipeSet, msg: &mut Msg, _: &Options) -> ZResult<()> {
+        if !self.xsub {
+            return Err(Errno::ENOTSUP);
+        }
+        let m = std::mem::take(msg);
+        match (m.more(), subscription(&m)) {
+            (false, Some((true, topic))) => {
+                self.subs.add(topic);
+                self.announce(pipes, true, &topic.to_vec());
+            }
+            (false, Some((false, topic))) => {
+                if self.subs.remove(topic) {
+                    self.announce(pipes, false, &topic.to_vec());
+                }
+            }
+            _ => {
+                // Other upstream messages go to every publisher.
+                self.dist.send(pipes, m, None);
+            }
+        }
+        Ok(())
+    }
+
+    fn recv(&mut self, pipes: &mut PipeSet, opts: &Options) -> ZResult<Msg> {
+        if let Some(m) = self.prefetched.take() {
+            self.delivering = m.more();
+            return Ok(m);
+        }
+        loop {
+            let m = self.fq.recv(pipes)?;
+            if self.delivering || self.matches(m.data(), opts) {
+                self.delivering = m.more();
+                return Ok(m);
+            }
+            // Not subscribed: drop the whole message.
+            let mut more = m.more();
+            while more {
+                match self.fq.recv(pipes) {
+                    Ok(m) => more = m.more(),
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+
+    fn has_in(&mut self, pipes: &mut PipeSet) -> bool {
+        if self.delivering || self.prefetched.is_some() {
+            return true;
+        }
+        // Read ahead past unmatched messages so POLLIN means a real message.
+        let opts_invert = self.invert;
+        loop {
+            let Ok(m) = self.fq.recv(pipes) else { return false };
+            if self.subs.matches(m.data()) != opts_invert {
+                self.prefetched = Some(m);
+                return true;
+            }
+            let mut more = m.more();
+            while more {
+                match self.fq.recv(pipes) {
+                    Ok(m) => more = m.more(),
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+
+    fn has_out(&mut self, _: &mut PipeSet) -> bool {
+        self.xsub
+    }
+
+    fn read_activated(&mut self, _: &mut PipeSet, id: PipeId) {
+        self.fq.activated(id);
+    }
+
+    fn write_activated(&mut self, _: &mut PipeSet, _: PipeId) {}
+
+    fn set_option(&mut self, pipes: &mut PipeSet, opt: i32, val: &[u8], _: &Options) -> ZResult<()> {
+        if opt == ZMQ_INVERT_MATCHING {
+            // Mirrored for filtering; EINVAL lets the generic option store it too.
+            self.invert = flag(val)?;
+            return Err(Errno::EINVAL);
+        }
+        if self.xsub {
+            return Err(Errno::EINVAL);
+        }
+        match opt {
+            ZMQ_SUBSCRIBE => {
+                if self.subs.add(val) {
+                    self.announce(pipes, true, val);
+                }
+            }
+            ZMQ_UNSUBSCRIBE => {
+                if self.subs.remove(val) {
+                    self.announce(pipes, false, val);
+                }
+            }
+            _ => return Err(Errno::EINVAL),
+        }
+        Ok(())
+    }
+}
