@@ -82,6 +82,50 @@ static inline int rz_connect (const char *endpoint)
     return rz_connect_port (port);
 }
 
+/* A listening TCP socket on 127.0.0.1 with an ephemeral port (stored in
+ * *port). Returns the fd or -1. For raw servers that real sockets connect
+ * to ("tcp://127.0.0.1:<port>"). */
+static inline int rz_listen (int *port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (bind (fd, (struct sockaddr *) &sa, sizeof sa) != 0 || listen (fd, 16) != 0
+        || getsockname (fd, (struct sockaddr *) &sa, &len) != 0) {
+        close (fd);
+        return -1;
+    }
+    *port = ntohs (sa.sin_port);
+    return fd;
+}
+
+/* Accepts one connection within timeout_ms. Returns the fd, or -1 (errno
+ * ETIMEDOUT when nobody connected in time). */
+static inline int rz_accept (int listener, int timeout_ms)
+{
+    struct pollfd pfd = {listener, POLLIN, 0};
+    int rc;
+    do
+        rc = poll (&pfd, 1, timeout_ms);
+    while (rc < 0 && errno == EINTR);
+    if (rc <= 0) {
+        if (rc == 0)
+            errno = ETIMEDOUT;
+        return -1;
+    }
+    int fd = accept (listener, NULL, NULL);
+    if (fd >= 0) {
+        int one = 1;
+        setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    return fd;
+}
+
 /* Writes all bytes. Returns 0, or -1 (errno set; EPIPE/ECONNRESET when the
  * victim closed). MSG_NOSIGNAL: a closed peer never raises SIGPIPE. */
 static inline int rz_send_all (int fd, const void *buf, size_t len)
@@ -273,8 +317,9 @@ static inline int64_t rz_recv_frame (int fd, unsigned *flags, void *body, size_t
     return (int64_t) size;
 }
 
-/* Full NULL handshake as a client: greeting out, greeting in, READY out,
- * the victim's READY in. Returns 0 or -1. */
+/* Full NULL handshake: greeting out, greeting in, READY out, the victim's
+ * READY in. NULL has no client/server roles, so this serves both for a raw
+ * client and for a raw server's accepted connection. Returns 0 or -1. */
 static inline int rz_handshake (int fd, const char *socket_type, int timeout_ms)
 {
     if (rz_send_greeting (fd) != 0)

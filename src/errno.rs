@@ -13,8 +13,8 @@ pub const EMTHREAD: i32 = HAUSNUMERO + 54;
 
 pub use libc::{
     EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, ECONNREFUSED, EFAULT, EHOSTUNREACH, EINTR,
-    EINVAL, EMFILE, EMSGSIZE, ENOBUFS, ENODEV, ENOENT, ENOMEM, ENOTSOCK, ENOTSUP,
-    EPROTONOSUPPORT, ETIMEDOUT,
+    EINVAL, EMFILE, EMSGSIZE, ENOBUFS, ENODEV, ENOENT, ENOMEM, ENOTSOCK, ENOTSUP, EPROTONOSUPPORT,
+    ETIMEDOUT,
 };
 
 impl Errno {
@@ -36,7 +36,11 @@ impl Errno {
 
     /// The errno of the last failed libc call on this thread.
     pub fn last_os() -> Errno {
-        Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+        Errno(
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO),
+        )
     }
 }
 

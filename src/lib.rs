@@ -5,16 +5,16 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod consts;
+pub mod ctx;
 pub mod errno;
 pub mod ffi;
+pub mod guard;
+pub mod io;
 pub mod mailbox;
 pub mod msg;
 pub mod pipe;
 pub mod routing;
+pub mod socket;
 pub mod transport;
 pub mod util;
 pub mod zmtp;
-pub mod ctx;
-pub mod guard;
-pub mod io;
-pub mod socket;

@@ -172,7 +172,8 @@ impl CtxShared {
         }
         if st.io.is_empty() {
             for n in 0..st.io_threads_n.max(1) {
-                st.io.push(IoThread::start(n as usize).map_err(|_| Errno::EMFILE)?);
+                st.io
+                    .push(IoThread::start(n as usize).map_err(|_| Errno::EMFILE)?);
             }
         }
         st.io.get(i % st.io.len()).cloned().ok_or(Errno::EMTHREAD)
@@ -191,7 +192,10 @@ impl CtxShared {
             st.io.clone()
         };
         for t in io {
-            t.send(crate::io::IoCmd::SocketClosed { socket_id: id, linger });
+            t.send(crate::io::IoCmd::SocketClosed {
+                socket_id: id,
+                linger,
+            });
         }
     }
 

@@ -47,10 +47,10 @@ pub(crate) fn guard_void(f: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(f));
 }
 
-mod util;
 mod ctx;
 mod handles;
 pub mod msg;
 pub mod poll;
 mod socket;
 mod stubs;
+mod util;

@@ -225,7 +225,11 @@ pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> 
 /// # Safety
 /// `msg` must be NULL or valid for 64 bytes.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_msg_set(msg: *mut zmq_msg_t, _property: c_int, _optval: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_msg_set(
+    msg: *mut zmq_msg_t,
+    _property: c_int,
+    _optval: c_int,
+) -> c_int {
     guard_int(|| {
         // SAFETY: forwarded contract.
         unsafe { get(msg) }?;
@@ -237,7 +241,10 @@ pub unsafe extern "C" fn zmq_msg_set(msg: *mut zmq_msg_t, _property: c_int, _opt
 /// # Safety
 /// `msg` must be NULL or valid for 64 bytes; `property` NULL or a C string.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_msg_gets(msg: *const zmq_msg_t, property: *const c_char) -> *const c_char {
+pub unsafe extern "C" fn zmq_msg_gets(
+    msg: *const zmq_msg_t,
+    property: *const c_char,
+) -> *const c_char {
     guard_ptr(|| {
         // SAFETY: forwarded contract.
         let m = unsafe { get(msg.cast_mut()) }?;
@@ -245,7 +252,9 @@ pub unsafe extern "C" fn zmq_msg_gets(msg: *const zmq_msg_t, property: *const c_
             return Err(Errno::EINVAL);
         }
         // SAFETY: a NUL-terminated string per the contract.
-        let name = unsafe { CStr::from_ptr(property) }.to_str().map_err(|_| Errno::EINVAL)?;
+        let name = unsafe { CStr::from_ptr(property) }
+            .to_str()
+            .map_err(|_| Errno::EINVAL)?;
         let meta = m.metadata().ok_or(Errno::EINVAL)?;
         // The value keeps its trailing NUL and lives as long as the message.
         let v = meta.get_c(name).ok_or(Errno::EINVAL)?;

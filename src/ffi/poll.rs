@@ -55,7 +55,11 @@ fn from_sys(rev: c_short, wanted: c_short) -> c_short {
 /// # Safety
 /// `items` must be valid for `nitems` poll items whose sockets are handles.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, nitems: c_int, timeout: c_long) -> c_int {
+pub unsafe extern "C" fn zmq_poll(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+) -> c_int {
     guard_int(|| {
         if nitems < 0 {
             return Err(Errno::EINVAL);

@@ -171,7 +171,12 @@ fn clamp(n: usize) -> c_int {
 /// # Safety
 /// `s` a socket handle; `buf` valid for `len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: size_t, flags: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_send(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: size_t,
+    flags: c_int,
+) -> c_int {
     guard_int(|| {
         // SAFETY: forwarded contract.
         let sock = unsafe { sock(s) }?;
@@ -219,7 +224,12 @@ pub unsafe extern "C" fn zmq_send_const(
 /// # Safety
 /// `s` a socket handle; `buf` valid for writes of `len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: size_t, flags: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_recv(
+    s: *mut c_void,
+    buf: *mut c_void,
+    len: size_t,
+    flags: c_int,
+) -> c_int {
     guard_int(|| {
         // SAFETY: forwarded contract.
         let sock = unsafe { sock(s) }?;
@@ -289,7 +299,12 @@ pub unsafe extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags:
 /// # Safety
 /// `s` a socket handle; `a` valid for `count` iovecs.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_sendiov(s: *mut c_void, a: *mut iovec, count: size_t, flags: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_sendiov(
+    s: *mut c_void,
+    a: *mut iovec,
+    count: size_t,
+    flags: c_int,
+) -> c_int {
     guard_int(|| {
         // SAFETY: forwarded contract.
         let sock = unsafe { sock(s) }?;
@@ -307,7 +322,11 @@ pub unsafe extern "C" fn zmq_sendiov(s: *mut c_void, a: *mut iovec, count: size_
                 unsafe { std::slice::from_raw_parts(v.iov_base.cast::<u8>(), v.iov_len) }
             };
             let mut msg = Msg::from_slice(data);
-            let f = if i + 1 < count { flags | crate::consts::ZMQ_SNDMORE } else { flags };
+            let f = if i + 1 < count {
+                flags | crate::consts::ZMQ_SNDMORE
+            } else {
+                flags
+            };
             sock.send(&mut msg, f)?;
             rc = clamp(v.iov_len);
         }
@@ -319,7 +338,12 @@ pub unsafe extern "C" fn zmq_sendiov(s: *mut c_void, a: *mut iovec, count: size_
 /// `s` a socket handle; `a` valid for `*count` iovecs; the buffers this
 /// fills are malloc'ed and belong to the caller (free(3) them).
 #[no_mangle]
-pub unsafe extern "C" fn zmq_recviov(s: *mut c_void, a: *mut iovec, count: *mut size_t, flags: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_recviov(
+    s: *mut c_void,
+    a: *mut iovec,
+    count: *mut size_t,
+    flags: c_int,
+) -> c_int {
     guard_int(|| {
         // SAFETY: forwarded contract.
         let sock = unsafe { sock(s) }?;

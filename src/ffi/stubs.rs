@@ -8,7 +8,11 @@ use libc::{c_char, c_int, c_void};
 /// # Safety
 /// Never dereferences its arguments.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_proxy(_frontend: *mut c_void, _backend: *mut c_void, _capture: *mut c_void) -> c_int {
+pub unsafe extern "C" fn zmq_proxy(
+    _frontend: *mut c_void,
+    _backend: *mut c_void,
+    _capture: *mut c_void,
+) -> c_int {
     guard_int(|| Err(Errno::ENOTSUP))
 }
 
@@ -27,27 +31,41 @@ pub unsafe extern "C" fn zmq_proxy_steerable(
 /// # Safety
 /// Never dereferences its arguments.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_device(_type: c_int, _frontend: *mut c_void, _backend: *mut c_void) -> c_int {
+pub unsafe extern "C" fn zmq_device(
+    _type: c_int,
+    _frontend: *mut c_void,
+    _backend: *mut c_void,
+) -> c_int {
     guard_int(|| Err(Errno::ENOTSUP))
 }
 
 /// # Safety
 /// Never dereferences its arguments.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_socket_monitor(_s: *mut c_void, _addr: *const c_char, _events: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_socket_monitor(
+    _s: *mut c_void,
+    _addr: *const c_char,
+    _events: c_int,
+) -> c_int {
     guard_int(|| Err(Errno::ENOTSUP))
 }
 
 /// # Safety
 /// Never dereferences its arguments.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_curve_keypair(_z85_public_key: *mut c_char, _z85_secret_key: *mut c_char) -> c_int {
+pub unsafe extern "C" fn zmq_curve_keypair(
+    _z85_public_key: *mut c_char,
+    _z85_secret_key: *mut c_char,
+) -> c_int {
     guard_int(|| Err(Errno::ENOTSUP))
 }
 
 /// # Safety
 /// Never dereferences its arguments.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_curve_public(_z85_public_key: *mut c_char, _z85_secret_key: *const c_char) -> c_int {
+pub unsafe extern "C" fn zmq_curve_public(
+    _z85_public_key: *mut c_char,
+    _z85_secret_key: *const c_char,
+) -> c_int {
     guard_int(|| Err(Errno::ENOTSUP))
 }

@@ -120,14 +120,11 @@ impl Defaults {
     }
 }
 
-fn knob<T: std::str::FromStr>(
+fn knob<T: std::str::FromStr + Copy>(
     get: &impl Fn(&str) -> Option<String>,
     name: &str,
     valid: impl Fn(T) -> bool,
-) -> Option<T>
-where
-    T: Copy,
-{
+) -> Option<T> {
     let raw = get(name)?;
     match raw.trim().parse::<T>() {
         Ok(v) if valid(v) => Some(v),
@@ -166,7 +163,10 @@ mod tests {
         assert_eq!(with(&[]).max_msg_size, 16 << 20);
         assert_eq!(with(&[]).handshake_ivl, 10_000);
         let c = with(&[("RAMPART_PROFILE", "compat")]);
-        assert_eq!((c.max_msg_size, c.handshake_ivl, c.pipe_byte_cap), (-1, 30_000, 0));
+        assert_eq!(
+            (c.max_msg_size, c.handshake_ivl, c.pipe_byte_cap),
+            (-1, 30_000, 0)
+        );
         let s = with(&[("RAMPART_PROFILE", "Strict")]);
         assert_eq!((s.max_msg_size, s.handshake_ivl), (1 << 20, 5_000));
     }
@@ -175,7 +175,10 @@ mod tests {
     fn env_overrides_profile_and_malformed_is_ignored() {
         let d = with(&[("RAMPART_PROFILE", "strict"), ("RAMPART_MAXMSGSIZE", "-1")]);
         assert_eq!(d.max_msg_size, -1);
-        let d = with(&[("RAMPART_MAXMSGSIZE", "lots"), ("RAMPART_HANDSHAKE_IVL", "-5")]);
+        let d = with(&[
+            ("RAMPART_MAXMSGSIZE", "lots"),
+            ("RAMPART_HANDSHAKE_IVL", "-5"),
+        ]);
         assert_eq!(d, Defaults::for_profile(Profile::Default));
         let d = with(&[("RAMPART_PROFILE", "paranoid")]);
         assert_eq!(d.profile, Profile::Default);

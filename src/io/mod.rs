@@ -31,16 +31,8 @@ pub enum IoCmd {
         opts: Arc<Options>,
         endpoint: String,
     },
-    /// Connect (and keep reconnecting) to `endpoint`. `pipe` is the engine's
-    /// end of a pipe the socket already has (None with ZMQ_IMMEDIATE).
-    Connect {
-        key: u64,
-        endpoint: Endpoint,
-        addr: String,
-        socket: Arc<SocketShared>,
-        opts: Arc<Options>,
-        pipe: Option<PipeEnd>,
-    },
+    /// Connect (and keep reconnecting).
+    Connect(Box<ConnectCmd>),
     /// A pipe event for the session `key`.
     Pipe(u64, PipeEvent),
     /// zmq_unbind / zmq_disconnect of the listener or session `key`.
@@ -49,6 +41,18 @@ pub enum IoCmd {
     SocketClosed { socket_id: u64, linger: i32 },
     /// The context is terminating: exit once everything has flushed.
     Stop,
+}
+
+/// What zmq_connect hands to an I/O thread.
+pub struct ConnectCmd {
+    pub key: u64,
+    pub endpoint: Endpoint,
+    pub addr: String,
+    pub socket: Arc<SocketShared>,
+    pub opts: Arc<Options>,
+    /// The engine's end of a pipe the socket already has (None with
+    /// ZMQ_IMMEDIATE: the pipe is made once connected).
+    pub pipe: Option<PipeEnd>,
 }
 
 pub(crate) struct IoShared {

@@ -119,21 +119,16 @@ impl Reactor {
                     self.accept(key, now);
                 }
             }
-            IoCmd::Connect {
-                key,
-                endpoint,
-                addr,
-                socket,
-                opts,
-                pipe,
-            } => {
+            IoCmd::Connect(c) => {
+                let c = *c;
+                let key = c.key;
                 let s = Session::connecting(
                     key,
-                    socket,
-                    opts,
-                    endpoint,
-                    addr,
-                    pipe,
+                    c.socket,
+                    c.opts,
+                    c.endpoint,
+                    c.addr,
+                    c.pipe,
                     self.shared.clone(),
                     now,
                 );
@@ -194,7 +189,9 @@ impl Reactor {
     }
 
     fn drive(&mut self, key: u64, now: Instant) {
-        let Some(s) = self.sessions.get_mut(&key) else { return };
+        let Some(s) = self.sessions.get_mut(&key) else {
+            return;
+        };
         let before = s.deadline();
         if s.drive(self.poll.registry(), now) {
             let after = s.deadline();
@@ -218,7 +215,9 @@ impl Reactor {
             }
             return;
         }
-        let Some(s) = self.sessions.get_mut(&key) else { return };
+        let Some(s) = self.sessions.get_mut(&key) else {
+            return;
+        };
         if s.on_timer(self.poll.registry(), now) {
             if let Some(t) = s.deadline() {
                 self.timers.push(Reverse((t, key)));
@@ -256,16 +255,16 @@ impl Reactor {
 
     fn accept(&mut self, key: u64, now: Instant) {
         loop {
-            let Some(l) = self.listeners.get_mut(&key) else { return };
+            let Some(l) = self.listeners.get_mut(&key) else {
+                return;
+            };
             if l.paused_until.is_some() {
                 return;
             }
             let accepted = match &l.listener {
-                Listener::Tcp(t) => {
-                    transport::tcp_accept(t, &l.opts.tcp_options()).map(|o| {
-                        o.map(|(s, peer)| (Stream::Tcp(s), transport::peer_address_string(&peer)))
-                    })
-                }
+                Listener::Tcp(t) => transport::tcp_accept(t, &l.opts.tcp_options()).map(|o| {
+                    o.map(|(s, peer)| (Stream::Tcp(s), transport::peer_address_string(&peer)))
+                }),
                 Listener::Unix(u) => match u.accept() {
                     Ok((s, _)) => {
                         let addr = transport::ipc_peer_address(&s);
@@ -281,7 +280,10 @@ impl Reactor {
                     return;
                 }
                 Ok(Some((stream, peer))) => {
-                    let skey = self.shared.next_key.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let skey = self
+                        .shared
+                        .next_key
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let mut s = Session::accepted(
                         skey,
                         l.socket.clone(),
@@ -301,7 +303,12 @@ impl Reactor {
                         self.drive(skey, now);
                     }
                 }
-                Err(e) if e.0 == libc::EMFILE || e.0 == libc::ENFILE || e.0 == libc::ENOBUFS || e.0 == libc::ENOMEM => {
+                Err(e)
+                    if e.0 == libc::EMFILE
+                        || e.0 == libc::ENFILE
+                        || e.0 == libc::ENOBUFS
+                        || e.0 == libc::ENOMEM =>
+                {
                     // Out of descriptors: stop accepting for a while instead
                     // of spinning; the kernel backlog holds the rest.
                     let until = now + l.pause;
@@ -321,8 +328,12 @@ impl Reactor {
 
 fn register_listener(poll: &Poll, l: &mut Listener, key: u64) -> std::io::Result<()> {
     match l {
-        Listener::Tcp(t) => poll.registry().register(t, Token(key as usize), Interest::READABLE),
-        Listener::Unix(u) => poll.registry().register(u, Token(key as usize), Interest::READABLE),
+        Listener::Tcp(t) => poll
+            .registry()
+            .register(t, Token(key as usize), Interest::READABLE),
+        Listener::Unix(u) => poll
+            .registry()
+            .register(u, Token(key as usize), Interest::READABLE),
     }
 }
 

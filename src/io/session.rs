@@ -21,11 +21,15 @@ use std::io::IoSlice;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Stop pulling from the pipe when this much output is waiting for the kernel.
-const OUT_BATCH: usize = 256 * 1024;
+/// Stop pulling from the pipe when this much output is waiting for the
+/// kernel: enough to batch thousands of small messages per write, small
+/// enough that large messages leave the pipe (and its HWM) one at a time.
+const OUT_BATCH: usize = 64 * 1024;
 
-/// Why a connection ended.
+/// Why a connection ended. The detail is what reason-coded monitor events
+/// will report; today only the kind of ending matters.
 #[derive(Debug)]
+#[allow(dead_code)]
 pub enum EndReason {
     Eof,
     Io(std::io::Error),
@@ -76,6 +80,7 @@ pub struct Session {
 }
 
 impl Session {
+    #[allow(clippy::too_many_arguments)]
     pub fn accepted(
         key: u64,
         socket: Arc<SocketShared>,
@@ -87,11 +92,20 @@ impl Session {
         io: Arc<IoShared>,
         now: Instant,
     ) -> Session {
-        let mut s = Session::new(key, socket, opts, Origin::Accepted { listener }, endpoint, None, io);
+        let mut s = Session::new(
+            key,
+            socket,
+            opts,
+            Origin::Accepted { listener },
+            endpoint,
+            None,
+            io,
+        );
         s.conn = Some(s.new_conn(stream, false, peer_address, now));
         s
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn connecting(
         key: u64,
         socket: Arc<SocketShared>,
@@ -102,7 +116,15 @@ impl Session {
         io: Arc<IoShared>,
         now: Instant,
     ) -> Session {
-        let mut s = Session::new(key, socket, opts, Origin::Connect { endpoint }, addr, pipe, io);
+        let mut s = Session::new(
+            key,
+            socket,
+            opts,
+            Origin::Connect { endpoint },
+            addr,
+            pipe,
+            io,
+        );
         if let Some(p) = &s.pipe {
             p.set_notify(Some(Notify {
                 target: s.io.clone(),
@@ -165,7 +187,13 @@ impl Session {
         }
     }
 
-    fn new_conn(&self, stream: Stream, connecting: bool, peer_address: String, now: Instant) -> Conn {
+    fn new_conn(
+        &self,
+        stream: Stream,
+        connecting: bool,
+        peer_address: String,
+        now: Instant,
+    ) -> Conn {
         let connect_deadline = (connecting && self.opts.connect_timeout > 0)
             .then(|| now + Duration::from_millis(self.opts.connect_timeout as u64));
         Conn {
@@ -480,7 +508,9 @@ impl Session {
     /// Encodes queued messages and writes until the kernel pushes back.
     fn pump_out(&mut self) -> Result<(), EndReason> {
         loop {
-            let Some(c) = self.conn.as_mut() else { return Ok(()) };
+            let Some(c) = self.conn.as_mut() else {
+                return Ok(());
+            };
             let mut pulled = false;
             if c.handshaken {
                 if let Some(p) = &mut self.pipe {
@@ -509,7 +539,9 @@ impl Session {
 
     /// Writes pending output. Ok(true) when all of it went out.
     fn write_out(&mut self) -> Result<bool, EndReason> {
-        let Some(c) = self.conn.as_mut() else { return Ok(true) };
+        let Some(c) = self.conn.as_mut() else {
+            return Ok(true);
+        };
         if c.connecting {
             return Ok(false);
         }

@@ -1,7 +1,7 @@
 //! A connected byte stream of either transport, as one type for sessions.
 
 use mio::{Interest, Registry, Token};
-use std::io::{IoSlice, Read, Write};
+use std::io::{IoSlice, Read};
 
 pub enum Stream {
     Tcp(mio::net::TcpStream),
@@ -31,11 +31,14 @@ impl Stream {
         }
     }
 
+    /// Gathers `bufs` into one sendmsg; MSG_NOSIGNAL so a peer that went
+    /// away gives EPIPE instead of killing the process with SIGPIPE.
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write_vectored(bufs),
-            Stream::Unix(s) => s.write_vectored(bufs),
-        }
+        let sock = match self {
+            Stream::Tcp(s) => socket2::SockRef::from(&*s),
+            Stream::Unix(s) => socket2::SockRef::from(&*s),
+        };
+        sock.send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
     }
 
     /// For a connect in progress: Ok(true) when established, Ok(false) while

@@ -19,7 +19,11 @@ impl Metadata {
         let mut v = Vec::with_capacity(value.len() + 1);
         v.extend_from_slice(value);
         v.push(0);
-        if let Some(slot) = self.props.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        if let Some(slot) = self
+            .props
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             slot.1 = v;
         } else {
             self.props.push((name.to_string(), v));
@@ -40,7 +44,9 @@ impl Metadata {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.props.iter().map(|(n, v)| (n.as_str(), &v[..v.len() - 1]))
+        self.props
+            .iter()
+            .map(|(n, v)| (n.as_str(), &v[..v.len() - 1]))
     }
 
     pub fn len(&self) -> usize {

@@ -285,7 +285,11 @@ mod tests {
 
     #[test]
     fn msg_fits_in_zmq_msg_t() {
-        assert!(std::mem::size_of::<Msg>() <= 56, "{}", std::mem::size_of::<Msg>());
+        assert!(
+            std::mem::size_of::<Msg>() <= 56,
+            "{}",
+            std::mem::size_of::<Msg>()
+        );
         assert!(std::mem::align_of::<Msg>() <= 8);
     }
 

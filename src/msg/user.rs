@@ -26,7 +26,12 @@ impl UserBuffer {
         ffn: Option<FreeFn>,
         hint: *mut libc::c_void,
     ) -> Self {
-        UserBuffer { data, len, ffn, hint }
+        UserBuffer {
+            data,
+            len,
+            ffn,
+            hint,
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 
 use crate::msg::Msg;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a sleeping side is told.
@@ -55,13 +55,16 @@ struct Shared {
     byte_cap: AtomicU64,
     /// Keep only the newest message (ZMQ_CONFLATE).
     conflate: bool,
+    /// Mirror of `State::writer_waiting`, read by the reader without the lock.
+    writer_waiting: AtomicBool,
+    /// Consumed so far, published by the reader on every read (no lock).
+    read_msgs: AtomicU64,
+    read_bytes: AtomicU64,
 }
 
 #[derive(Default)]
 struct State {
     items: VecDeque<Msg>,
-    read_msgs: u64,
-    read_bytes: u64,
     reader_waiting: bool,
     writer_waiting: bool,
     writer_closed: bool,
@@ -96,6 +99,9 @@ pub struct Writer {
     peer_read_msgs: u64,
     peer_read_bytes: u64,
     closed: bool,
+    /// Found full; writable again only once the reader made half the limit
+    /// free (the point where it wakes us), so POLLOUT and send agree.
+    blocked: bool,
 }
 
 /// The consuming end of a queue.
@@ -105,6 +111,9 @@ pub struct Reader {
     read_msgs: u64,
     read_bytes: u64,
     closed: bool,
+    /// Consumed since the writer said it was waiting.
+    progress_msgs: u64,
+    progress_bytes: u64,
 }
 
 /// Makes one queue with its limits.
@@ -119,6 +128,9 @@ pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
         hwm: AtomicU64::new(hwm),
         byte_cap: AtomicU64::new(byte_cap),
         conflate,
+        writer_waiting: AtomicBool::new(false),
+        read_msgs: AtomicU64::new(0),
+        read_bytes: AtomicU64::new(0),
     });
     (
         Writer {
@@ -131,6 +143,7 @@ pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
             peer_read_msgs: 0,
             peer_read_bytes: 0,
             closed: false,
+            blocked: false,
         },
         Reader {
             shared,
@@ -138,6 +151,8 @@ pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
             read_msgs: 0,
             read_bytes: 0,
             closed: false,
+            progress_msgs: 0,
+            progress_bytes: 0,
         },
     )
 }
@@ -157,6 +172,27 @@ impl Writer {
         (hwm > 0 && msgs >= hwm) || (cap > 0 && self.bytes_written - self.peer_read_bytes >= cap)
     }
 
+    /// Whether a blocked writer may go on: the queue is empty, or the
+    /// reader consumed at least half of each limit since it was full.
+    fn resumable(&self) -> bool {
+        let msgs = self.msgs_written - self.peer_read_msgs;
+        if msgs == 0 {
+            return true;
+        }
+        let bytes = self.bytes_written - self.peer_read_bytes;
+        let hwm = self.shared.hwm.load(Ordering::Relaxed);
+        let cap = self.shared.byte_cap.load(Ordering::Relaxed);
+        (hwm == 0 || msgs + hwm.div_ceil(2) <= hwm) && (cap == 0 || bytes + cap.div_ceil(2) <= cap)
+    }
+
+    fn has_room(&self) -> bool {
+        if self.blocked {
+            self.resumable()
+        } else {
+            !self.over_limits()
+        }
+    }
+
     /// Whether the next frame may be written. Frames after the first of a
     /// message are always admitted, so messages stay whole.
     pub fn room(&mut self) -> Room {
@@ -166,22 +202,37 @@ impl Writer {
         if self.in_message() || self.shared.conflate {
             return Room::Yes;
         }
-        if !self.over_limits() {
+        if !self.blocked && !self.over_limits() {
             return Room::Yes;
         }
-        let mut st = self.shared.lock();
-        self.peer_read_msgs = st.read_msgs;
-        self.peer_read_bytes = st.read_bytes;
-        if st.reader_closed {
-            self.closed = true;
-            return Room::Closed;
+        self.refresh_peer_progress();
+        if self.has_room() {
+            self.blocked = false;
+            return Room::Yes;
         }
-        if self.over_limits() {
+        {
+            let mut st = self.shared.lock();
+            if st.reader_closed {
+                self.closed = true;
+                return Room::Closed;
+            }
             st.writer_waiting = true;
-            Room::Full
-        } else {
-            Room::Yes
+            self.shared.writer_waiting.store(true, Ordering::SeqCst);
         }
+        // The reader may have consumed between our look and the flag: look
+        // again (it reads the flag after publishing, so one of us sees it).
+        self.refresh_peer_progress();
+        if self.has_room() {
+            self.blocked = false;
+            return Room::Yes;
+        }
+        self.blocked = true;
+        Room::Full
+    }
+
+    fn refresh_peer_progress(&mut self) {
+        self.peer_read_msgs = self.shared.read_msgs.load(Ordering::SeqCst);
+        self.peer_read_bytes = self.shared.read_bytes.load(Ordering::SeqCst);
     }
 
     /// Appends a frame (call `room` first). Nothing is visible until `flush`.
@@ -225,17 +276,11 @@ impl Writer {
                     .iter()
                     .rposition(|m| !m.more())
                     .map_or(0, |i| i + 1);
-                let dropped_msgs = st.items.iter().filter(|m| !m.more()).count() as u64;
-                let dropped_bytes: u64 = st.items.iter().map(|m| m.len() as u64).sum();
                 st.items.clear();
-                st.read_msgs += dropped_msgs;
-                st.read_bytes += dropped_bytes;
                 self.batch.drain(..start);
                 self.complete -= start;
             }
             st.items.extend(self.batch.drain(..self.complete));
-            self.peer_read_msgs = st.read_msgs;
-            self.peer_read_bytes = st.read_bytes;
             if st.reader_waiting {
                 st.reader_waiting = false;
                 st.reader.clone()
@@ -332,28 +377,44 @@ pub enum Read {
 impl Reader {
     /// Refills the local batch. Returns false when nothing is available.
     fn refill(&mut self) -> bool {
+        let mut st = self.shared.lock();
+        std::mem::swap(&mut self.local, &mut st.items);
+        if self.local.is_empty() {
+            st.reader_waiting = true;
+            if st.writer_closed {
+                self.closed = true;
+            }
+        }
+        !self.local.is_empty()
+    }
+
+    /// Tells a waiting writer about our progress once we consumed half its
+    /// limit (libzmq's low-water mark), so it is not woken per message.
+    fn report_progress(&mut self, msgs: u64, bytes: u64) {
+        self.progress_msgs += msgs;
+        self.progress_bytes += bytes;
+        let hwm = self.shared.hwm.load(Ordering::Relaxed);
+        let cap = self.shared.byte_cap.load(Ordering::Relaxed);
+        let enough = (hwm > 0 && self.progress_msgs >= hwm.div_ceil(2))
+            || (cap > 0 && self.progress_bytes >= cap.div_ceil(2));
+        if !enough {
+            return;
+        }
         let notify = {
             let mut st = self.shared.lock();
-            st.read_msgs = self.read_msgs;
-            st.read_bytes = self.read_bytes;
-            std::mem::swap(&mut self.local, &mut st.items);
-            if self.local.is_empty() {
-                st.reader_waiting = true;
-                if st.writer_closed {
-                    self.closed = true;
-                }
-            }
             if st.writer_waiting {
                 st.writer_waiting = false;
+                self.shared.writer_waiting.store(false, Ordering::Release);
                 st.writer.clone()
             } else {
                 None
             }
         };
+        self.progress_msgs = 0;
+        self.progress_bytes = 0;
         if let Some(n) = notify {
             n.fire(PipeEvent::Writable);
         }
-        !self.local.is_empty()
     }
 
     /// Takes the next frame.
@@ -368,9 +429,17 @@ impl Reader {
         match self.local.pop_front() {
             Some(m) => {
                 if !m.is_command() {
+                    let whole = !m.more() as u64;
                     self.read_bytes += m.len() as u64;
-                    if !m.more() {
-                        self.read_msgs += 1;
+                    self.read_msgs += whole;
+                    self.shared
+                        .read_msgs
+                        .store(self.read_msgs, Ordering::SeqCst);
+                    self.shared
+                        .read_bytes
+                        .store(self.read_bytes, Ordering::SeqCst);
+                    if self.shared.writer_waiting.load(Ordering::SeqCst) {
+                        self.report_progress(whole, m.len() as u64);
                     }
                 }
                 Read::Msg(m)
@@ -558,6 +627,45 @@ mod tests {
         assert!(matches!(r.read(), Read::Empty));
         w.close();
         assert!(matches!(r.read(), Read::Closed));
+    }
+
+    #[test]
+    fn blocked_writer_woken_at_low_water_mark() {
+        let log = Arc::new(Log::default());
+        let (mut w, mut r) = queue(4, 0);
+        w.set_notify(Some(Notify {
+            target: log.clone(),
+            key: 5,
+        }));
+        for _ in 0..4 {
+            assert_eq!(w.room(), Room::Yes);
+            w.write(msg(1, false));
+            w.flush();
+        }
+        assert_eq!(w.room(), Room::Full);
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert!(
+            log.0.lock().unwrap().is_empty(),
+            "woken before the low-water mark"
+        );
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert_eq!(
+            log.0.lock().unwrap().as_slice(),
+            &[(5, PipeEvent::Writable)]
+        );
+        assert_eq!(w.room(), Room::Yes);
+    }
+
+    #[test]
+    fn writer_sees_progress_made_before_it_looked() {
+        let (mut w, mut r) = queue(2, 0);
+        for _ in 0..2 {
+            w.write(msg(1, false));
+            w.flush();
+        }
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert_eq!(w.room(), Room::Yes);
     }
 
     #[test]

@@ -54,7 +54,7 @@ impl Distributor {
                 let m = if i + 1 == n {
                     msg.take().unwrap_or_default()
                 } else {
-                    msg.as_ref().map(|m| m.clone()).unwrap_or_default()
+                    msg.clone().unwrap_or_default()
                 };
                 p.write(m);
                 if !more {

@@ -53,7 +53,12 @@ impl LoadBalancer {
                 p.write(std::mem::take(msg));
                 if !more {
                     p.flush();
-                    self.more = None;
+                }
+            }
+            if !more {
+                self.more = None;
+                if !self.active.is_empty() {
+                    self.current = (self.current + 1) % self.active.len();
                 }
             }
             return Ok(Some(id));

@@ -60,8 +60,15 @@ struct EndpointRecord {
 }
 
 enum EndpointKind {
-    Inproc { name: String, bound: bool },
-    Io { thread: usize, key: u64, ipc: Option<transport::IpcBound> },
+    Inproc {
+        name: String,
+        bound: bool,
+    },
+    Io {
+        thread: usize,
+        key: u64,
+        ipc: Option<transport::IpcBound>,
+    },
 }
 
 pub struct Socket {
@@ -176,13 +183,25 @@ impl Socket {
     }
 
     fn attach(&mut self, end: PipeEnd, endpoint: String) -> PipeId {
+        self.attach_named(end, endpoint, None)
+    }
+
+    /// Attaches a pipe; `connect_rid` is the name ZMQ_CONNECT_ROUTING_ID gave it.
+    fn attach_named(
+        &mut self,
+        end: PipeEnd,
+        endpoint: String,
+        connect_rid: Option<Vec<u8>>,
+    ) -> PipeId {
         let id = self.next_pipe;
         self.next_pipe += 1;
         end.set_notify(Some(Notify {
             target: self.shared.clone(),
             key: id,
         }));
-        self.pipes.map.insert(id, Pipe::new(end, endpoint));
+        let mut pipe = Pipe::new(end, endpoint);
+        pipe.connect_routing_id = connect_rid;
+        self.pipes.map.insert(id, pipe);
         self.pattern.attach(&mut self.pipes, id, &self.opts);
         id
     }
@@ -281,10 +300,10 @@ impl Socket {
         self.check_alive()?;
         let mut ev = 0;
         if self.pattern.has_in(&mut self.pipes) {
-            ev |= ZMQ_POLLIN as i32;
+            ev |= ZMQ_POLLIN;
         }
         if self.pattern.has_out(&mut self.pipes) {
-            ev |= ZMQ_POLLOUT as i32;
+            ev |= ZMQ_POLLOUT;
         }
         self.reap();
         Ok(ev)
@@ -343,7 +362,10 @@ impl Socket {
 
     fn introduction(&self) -> Msg {
         let mut meta = Metadata::new();
-        meta.set("Socket-Type", types::type_name(self.opts.socket_type).as_bytes());
+        meta.set(
+            "Socket-Type",
+            types::type_name(self.opts.socket_type).as_bytes(),
+        );
         if !self.opts.routing_id.is_empty() {
             meta.set("Identity", &self.opts.routing_id);
         }
@@ -490,13 +512,9 @@ impl Socket {
                     }
                     crate::ctx::InprocConnect::Pending(mine) => mine,
                 };
-                let id = self.attach(end, addr.to_string());
-                if let Some(rid) = self.opts.connect_routing_id.take() {
-                    if let Some(p) = self.pipes.get(id) {
-                        p.connect_routing_id = Some(rid);
-                    }
-                    self.pattern.attach(&mut self.pipes, id, &self.opts);
-                }
+                let rid = self.opts.connect_routing_id.take();
+                self.attach_named(end, addr.to_string(), rid);
+                self.last_endpoint = addr.to_string();
                 self.endpoints.push(EndpointRecord {
                     bound: false,
                     given: addr.to_string(),
@@ -513,23 +531,19 @@ impl Socket {
                 } else {
                     let (out, inp) = self.pipe_limits();
                     let (mine, theirs) = pipe_pair(out, inp);
-                    let id = self.attach(mine, addr.to_string());
-                    if let Some(rid) = self.opts.connect_routing_id.take() {
-                        if let Some(p) = self.pipes.get(id) {
-                            p.connect_routing_id = Some(rid);
-                        }
-                        self.pattern.attach(&mut self.pipes, id, &self.opts);
-                    }
+                    let rid = self.opts.connect_routing_id.take();
+                    self.attach_named(mine, addr.to_string(), rid);
                     Some(theirs)
                 };
-                io.send(IoCmd::Connect {
+                self.last_endpoint = addr.to_string();
+                io.send(IoCmd::Connect(Box::new(crate::io::ConnectCmd {
                     key,
                     endpoint: ep,
                     addr: addr.to_string(),
                     socket: self.shared.clone(),
                     opts: Arc::new(self.opts.clone()),
                     pipe: engine_end,
-                });
+                })));
                 self.endpoints.push(EndpointRecord {
                     bound: false,
                     given: addr.to_string(),
@@ -551,11 +565,18 @@ impl Socket {
         self.process_commands();
         // Validate the address format first, as libzmq does.
         transport::parse(addr)?;
+        // Binds are known by their LAST_ENDPOINT form, connects as given;
+        // other spellings of the same tcp address resolve to those.
+        let key = transport::endpoint_key(addr, self.opts.ipv6, |k| {
+            self.endpoints
+                .iter()
+                .any(|r| r.bound == bound && r.resolved == k)
+        });
         let mut found = false;
         let mut i = 0;
         while i < self.endpoints.len() {
             let r = &self.endpoints[i];
-            if r.bound == bound && (r.given == addr || r.resolved == addr) {
+            if r.bound == bound && r.resolved == key {
                 let r = self.endpoints.remove(i);
                 self.close_endpoint(r);
                 found = true;

@@ -302,6 +302,7 @@ impl Options {
             ZMQ_HEARTBEAT_TTL => Int(self.heartbeat_ttl),
             ZMQ_HEARTBEAT_TIMEOUT => Int(self.heartbeat_timeout),
             ZMQ_INVERT_MATCHING => Int(self.invert_matching as i32),
+            ZMQ_CONFLATE => Int(self.conflate as i32),
             ZMQ_ZAP_DOMAIN => Str(self.zap_domain.clone()),
             ZMQ_SOCKS_PROXY => Str(self.socks_proxy.clone()),
             ZMQ_BINDTODEVICE => Str(self.bind_to_device.clone()),
@@ -354,10 +355,19 @@ mod tests {
         assert_eq!(o.set(ZMQ_SNDHWM, &5i32.to_ne_bytes()), Ok(()));
         assert_eq!(o.get(ZMQ_SNDHWM), Ok(OptValue::Int(5)));
         assert_eq!(o.set(ZMQ_SNDHWM, &5i64.to_ne_bytes()), Err(Errno::EINVAL));
-        assert_eq!(o.set(ZMQ_SNDHWM, &(-1i32).to_ne_bytes()), Err(Errno::EINVAL));
-        assert_eq!(o.set(ZMQ_MAXMSGSIZE, &5i32.to_ne_bytes()), Err(Errno::EINVAL));
+        assert_eq!(
+            o.set(ZMQ_SNDHWM, &(-1i32).to_ne_bytes()),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            o.set(ZMQ_MAXMSGSIZE, &5i32.to_ne_bytes()),
+            Err(Errno::EINVAL)
+        );
         assert_eq!(o.set(ZMQ_MAXMSGSIZE, &(-1i64).to_ne_bytes()), Ok(()));
-        assert_eq!(o.set(ZMQ_MAXMSGSIZE, &(-2i64).to_ne_bytes()), Err(Errno::EINVAL));
+        assert_eq!(
+            o.set(ZMQ_MAXMSGSIZE, &(-2i64).to_ne_bytes()),
+            Err(Errno::EINVAL)
+        );
     }
 
     #[test]

@@ -910,7 +910,12 @@ fn garbage_never_panics() {
 #[ignore]
 fn throughput_smoke() {
     let now = Instant::now();
-    for (size, count) in [(1usize, 2_000_000usize), (64, 1_000_000), (1024, 500_000), (65536, 20_000)] {
+    for (size, count) in [
+        (1usize, 2_000_000usize),
+        (64, 1_000_000),
+        (1024, 500_000),
+        (65536, 20_000),
+    ] {
         let mut cfg = Config::new(PULL);
         cfg.max_msg_size = None;
         let (mut tx, mut rx, _, _) = pair(Config::new(PUSH), cfg, now);

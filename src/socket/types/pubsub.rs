@@ -198,7 +198,13 @@ impl Pattern for Publisher {
 
     fn write_activated(&mut self, _: &mut PipeSet, _: PipeId) {}
 
-    fn set_option(&mut self, pipes: &mut PipeSet, opt: i32, val: &[u8], _: &Options) -> ZResult<()> {
+    fn set_option(
+        &mut self,
+        pipes: &mut PipeSet,
+        opt: i32,
+        val: &[u8],
+        _: &Options,
+    ) -> ZResult<()> {
         if !self.xpub {
             return Err(Errno::EINVAL);
         }
@@ -267,14 +273,19 @@ impl Subscriber {
         }
     }
 
+    /// Only SUB filters; XSUB hands everything up (libzmq's `filter` option).
     fn matches(&self, data: &[u8], _opts: &Options) -> bool {
-        self.subs.matches(data) != self.invert
+        self.xsub || self.subs.matches(data) != self.invert
     }
 }
 
 fn sub_msg(subscribe: bool, topic: &[u8]) -> Msg {
     let mut m = Msg::from_slice(topic);
-    m.add_flags(if subscribe { flags::SUBSCRIBE } else { flags::CANCEL });
+    m.add_flags(if subscribe {
+        flags::SUBSCRIBE
+    } else {
+        flags::CANCEL
+    });
     m
 }
 
@@ -309,11 +320,11 @@ impl Pattern for Subscriber {
         match (m.more(), subscription(&m)) {
             (false, Some((true, topic))) => {
                 self.subs.add(topic);
-                self.announce(pipes, true, &topic.to_vec());
+                self.announce(pipes, true, topic);
             }
             (false, Some((false, topic))) => {
                 if self.subs.remove(topic) {
-                    self.announce(pipes, false, &topic.to_vec());
+                    self.announce(pipes, false, topic);
                 }
             }
             _ => {
@@ -353,8 +364,10 @@ impl Pattern for Subscriber {
         // Read ahead past unmatched messages so POLLIN means a real message.
         let opts_invert = self.invert;
         loop {
-            let Ok(m) = self.fq.recv(pipes) else { return false };
-            if self.subs.matches(m.data()) != opts_invert {
+            let Ok(m) = self.fq.recv(pipes) else {
+                return false;
+            };
+            if self.xsub || self.subs.matches(m.data()) != opts_invert {
                 self.prefetched = Some(m);
                 return true;
             }
@@ -378,7 +391,13 @@ impl Pattern for Subscriber {
 
     fn write_activated(&mut self, _: &mut PipeSet, _: PipeId) {}
 
-    fn set_option(&mut self, pipes: &mut PipeSet, opt: i32, val: &[u8], _: &Options) -> ZResult<()> {
+    fn set_option(
+        &mut self,
+        pipes: &mut PipeSet,
+        opt: i32,
+        val: &[u8],
+        _: &Options,
+    ) -> ZResult<()> {
         if opt == ZMQ_INVERT_MATCHING {
             // Mirrored for filtering; EINVAL lets the generic option store it too.
             self.invert = flag(val)?;

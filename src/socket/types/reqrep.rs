@@ -189,7 +189,9 @@ impl Pattern for Rep {
             return Err(Errno::EFSM);
         }
         let more = msg.more();
-        let pipe = self.reply_pipe.and_then(|id| pipes.get(id).map(|p| (id, p)));
+        let pipe = self
+            .reply_pipe
+            .and_then(|id| pipes.get(id).map(|p| (id, p)));
         if let Some((_, p)) = pipe {
             if self.reply_started {
                 // A reply to a peer that can't take it is dropped, as a ROUTER does.

@@ -97,10 +97,6 @@ impl Router {
         }
         true
     }
-
-    pub fn pipe_routing_id(&self, id: PipeId) -> Option<&[u8]> {
-        self.ids.get(&id).map(|v| v.as_slice())
-    }
 }
 
 impl Pattern for Router {

@@ -1,0 +1,9 @@
+//! cargo fuzz run zmtp_greeting — the body lives in src/zmtp/fuzzing.rs so that
+//! stable unit tests run it too.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    zmq::zmtp::fuzzing::greeting(data);
+});
