@@ -29,6 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef POLLRDHUP
+#define POLLRDHUP 0x2000 /* Linux */
+#endif
+
 #define RZ_FLAG_MORE 0x01
 #define RZ_FLAG_LONG 0x02
 #define RZ_FLAG_COMMAND 0x04
@@ -375,6 +379,27 @@ static inline int rz_wait_closed (int fd, int timeout_ms)
             return 1;
         if (n < 0 && errno != EAGAIN && errno != EINTR)
             return 1;
+    }
+}
+
+/* Like rz_wait_closed, but leaves incoming data unread (so a handshake can
+ * still follow): waits for the peer's FIN or a reset (POLLRDHUP, POLLHUP,
+ * POLLERR). Returns 1 if the victim closed within timeout_ms, else 0. */
+static inline int rz_wait_hangup (int fd, int timeout_ms)
+{
+    int64_t deadline = rz_now_ms () + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - rz_now_ms ();
+        if (left < 0)
+            left = 0;
+        struct pollfd pfd = {fd, POLLRDHUP, 0};
+        int rc = poll (&pfd, 1, (int) left);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc != 0)
+            return 1;
+        if (left == 0)
+            return 0;
     }
 }
 

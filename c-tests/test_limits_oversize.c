@@ -21,6 +21,7 @@
  * - under RAMPART_PROFILE=default with MAXMSGSIZE not set (16 MiB), a frame
  *   declaring 17 MiB is rejected (connection closed) while a 64 KiB message
  *   passes. */
+/* RAMPART_TEST: labels=limits */
 #include "testutil.h"
 #include "rawzmtp.h"
 

@@ -7,37 +7,37 @@
 #include "testutil.h"
 
 /* ---- local helpers (same block in several test files) ---------------- */
-static char ipc_paths_[32][256];
-static int n_ipc_paths_;
+static char lh_ipc_paths_[32][256];
+static int lh_n_ipc_paths_;
 
-static inline void ipc_cleanup (void)
+static inline void lh_ipc_cleanup (void)
 {
-    for (int i = 0; i < n_ipc_paths_; i++)
-        unlink (ipc_paths_[i]);
+    for (int i = 0; i < lh_n_ipc_paths_; i++)
+        unlink (lh_ipc_paths_[i]);
 }
 
 /* Remembers an ipc endpoint's file so it is removed at exit (also when a
  * check fails). */
-static inline void ipc_track (const char *ep)
+static inline void lh_ipc_track (const char *ep)
 {
     if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
         return;
-    if (n_ipc_paths_ == 0)
-        atexit (ipc_cleanup);
-    if (n_ipc_paths_ < 32)
-        snprintf (ipc_paths_[n_ipc_paths_++], 256, "%s", ep + 6);
+    if (lh_n_ipc_paths_ == 0)
+        atexit (lh_ipc_cleanup);
+    if (lh_n_ipc_paths_ < 32)
+        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
 }
 
 /* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
  * concrete endpoint in `ep`. */
-static inline void ep_bind (void *s, const char *tp, const char *tag,
+static inline void lh_bind (void *s, const char *tp, const char *tag,
                             char *ep, size_t len)
 {
     if (strcmp (tp, "tcp") == 0) {
         bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
     } else if (strcmp (tp, "ipc") == 0) {
         make_ipc_endpoint (ep, len, tag);
-        ipc_track (ep);
+        lh_ipc_track (ep);
         TEST_OK (zmq_bind (s, ep));
     } else {
         snprintf (ep, len, "inproc://%s", tag);
@@ -45,18 +45,18 @@ static inline void ep_bind (void *s, const char *tp, const char *tag,
     }
 }
 
-static inline void close_zero (void *s)
+static inline void lh_close (void *s)
 {
     int zero = 0;
     TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
     TEST_OK (zmq_close (s));
 }
 
-#define recv_frame(s, e, n, m) recv_frame_at (__LINE__, s, e, n, m)
-#define recv_s(s, e, m) recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define recv_any(s, b, c, m) recv_any_at (__LINE__, s, b, c, m)
+#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
+#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
+#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
 
-static inline void recv_frame_at (int line, void *s, const void *expected,
+static inline void lh_recv_frame_at (int line, void *s, const void *expected,
                                   size_t n, int more)
 {
     zmq_msg_t m;
@@ -81,7 +81,7 @@ static inline void recv_frame_at (int line, void *s, const void *expected,
 }
 
 /* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t recv_any_at (int line, void *s, void *buf, size_t cap,
+static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
                                   int more)
 {
     int rc = zmq_recv (s, buf, cap, 0);
@@ -97,8 +97,8 @@ static inline size_t recv_any_at (int line, void *s, void *buf, size_t cap,
     return (size_t) rc;
 }
 
-#define send_bin(s, d, n, f) send_bin_at (__LINE__, s, d, n, f)
-static inline void send_bin_at (int line, void *s, const void *data,
+#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
+static inline void lh_send_bin_at (int line, void *s, const void *data,
                                 size_t n, int flags)
 {
     int rc = zmq_send (s, data, n, flags);
@@ -107,7 +107,7 @@ static inline void send_bin_at (int line, void *s, const void *data,
                    line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
 }
 
-static inline int poll_in (void *s, int ms)
+static inline int lh_poll_in (void *s, int ms)
 {
     zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
     int rc = zmq_poll (&it, 1, ms);
@@ -115,7 +115,7 @@ static inline int poll_in (void *s, int ms)
     return (it.revents & ZMQ_POLLIN) ? 1 : 0;
 }
 
-static inline void set_int (void *s, int opt, int v)
+static inline void lh_set_int (void *s, int opt, int v)
 {
     TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
 }
@@ -129,7 +129,7 @@ static void test_basic (void *ctx, const char *tp)
     TEST_ASSERT (a && b);
     set_rcvtimeo (a, 5000);
     set_rcvtimeo (b, 5000);
-    ep_bind (a, tp, "pair-basic", ep, sizeof ep);
+    lh_bind (a, tp, "pair-basic", ep, sizeof ep);
     TEST_OK (zmq_connect (b, ep));
 
     int type = -1;
@@ -139,19 +139,19 @@ static void test_basic (void *ctx, const char *tp)
 
     /* Both directions. */
     send_str (b, "ping", 0);
-    recv_s (a, "ping", 0);
+    lh_recv_s (a, "ping", 0);
     send_str (a, "pong", 0);
-    recv_s (b, "pong", 0);
+    lh_recv_s (b, "pong", 0);
 
     /* Multipart with an empty middle frame, then a lone empty message. */
     send_str (b, "one", ZMQ_SNDMORE);
     TEST_ASSERT_EQ_INT (0, zmq_send (b, "", 0, ZMQ_SNDMORE));
     send_str (b, "three", 0);
     TEST_ASSERT_EQ_INT (0, zmq_send (b, "", 0, 0));
-    recv_s (a, "one", 1);
-    recv_s (a, "", 1);
-    recv_s (a, "three", 0);
-    recv_s (a, "", 0);
+    lh_recv_s (a, "one", 1);
+    lh_recv_s (a, "", 1);
+    lh_recv_s (a, "three", 0);
+    lh_recv_s (a, "", 0);
 
     /* Ordering of many messages. */
     for (int i = 0; i < 200; i++) {
@@ -162,12 +162,12 @@ static void test_basic (void *ctx, const char *tp)
     for (int i = 0; i < 200; i++) {
         char buf[32];
         snprintf (buf, sizeof buf, "m%d", i);
-        recv_s (b, buf, 0);
+        lh_recv_s (b, buf, 0);
     }
-    TEST_ASSERT_EQ_INT (0, poll_in (b, 0));
+    TEST_ASSERT_EQ_INT (0, lh_poll_in (b, 0));
 
-    close_zero (a);
-    close_zero (b);
+    lh_close (a);
+    lh_close (b);
 }
 
 /* A PAIR serves exactly one peer: the second connecting PAIR is ignored. */
@@ -179,13 +179,13 @@ static void test_exclusive (void *ctx, const char *tp)
     void *c2 = zmq_socket (ctx, ZMQ_PAIR);
     set_rcvtimeo (srv, 5000);
     set_rcvtimeo (c1, 5000);
-    ep_bind (srv, tp, "pair-excl", ep, sizeof ep);
+    lh_bind (srv, tp, "pair-excl", ep, sizeof ep);
     TEST_OK (zmq_connect (c1, ep));
     /* Round trip: c1 is now the established peer. */
     send_str (c1, "first", 0);
-    recv_s (srv, "first", 0);
+    lh_recv_s (srv, "first", 0);
     send_str (srv, "ack", 0);
-    recv_s (c1, "ack", 0);
+    lh_recv_s (c1, "ack", 0);
 
     TEST_OK (zmq_connect (c2, ep));
     /* c2's message may be queued locally but must never reach srv. */
@@ -195,16 +195,16 @@ static void test_exclusive (void *ctx, const char *tp)
     /* srv keeps talking to c1 only. */
     for (int i = 0; i < 5; i++) {
         send_str (c1, "legit", 0);
-        recv_s (srv, "legit", 0);
+        lh_recv_s (srv, "legit", 0);
         send_str (srv, "reply", 0);
-        recv_s (c1, "reply", 0);
+        lh_recv_s (c1, "reply", 0);
     }
-    TEST_ASSERT_EQ_INT (0, poll_in (srv, 200));
-    TEST_ASSERT_EQ_INT (0, poll_in (c2, 0));
+    TEST_ASSERT_EQ_INT (0, lh_poll_in (srv, 200));
+    TEST_ASSERT_EQ_INT (0, lh_poll_in (c2, 0));
 
-    close_zero (c2);
-    close_zero (c1);
-    close_zero (srv);
+    lh_close (c2);
+    lh_close (c1);
+    lh_close (srv);
 }
 
 /* The mute state blocks: DONTWAIT gives EAGAIN, SNDTIMEO gives EAGAIN after
@@ -221,10 +221,10 @@ static void test_mute_blocks (void *ctx, const char *tp)
     TEST_OK (zmq_setsockopt (a, ZMQ_SNDBUF, &small, sizeof small));
     TEST_OK (zmq_setsockopt (b, ZMQ_RCVBUF, &small, sizeof small));
     set_rcvtimeo (b, 5000);
-    ep_bind (b, tp, "pair-mute", ep, sizeof ep);
+    lh_bind (b, tp, "pair-mute", ep, sizeof ep);
     TEST_OK (zmq_connect (a, ep));
     send_str (a, "hello", 0);
-    recv_s (b, "hello", 0);
+    lh_recv_s (b, "hello", 0);
 
     /* Large messages so kernel socket buffers fill quickly on tcp/ipc. */
     size_t msz = strcmp (tp, "inproc") == 0 ? 10 : 64 * 1024;
@@ -280,10 +280,10 @@ static void test_mute_blocks (void *ctx, const char *tp)
     tmo = 5000;
     TEST_OK (zmq_setsockopt (a, ZMQ_SNDTIMEO, &tmo, sizeof tmo));
     send_str (a, "after", 0);
-    recv_s (b, "after", 0);
+    lh_recv_s (b, "after", 0);
     free (buf);
-    close_zero (a);
-    close_zero (b);
+    lh_close (a);
+    lh_close (b);
 }
 
 int main (void)
@@ -298,6 +298,6 @@ int main (void)
         test_mute_blocks (ctx, tps[i]);
     }
     TEST_OK (zmq_ctx_term (ctx));
-    ipc_cleanup ();
+    lh_ipc_cleanup ();
     return 0;
 }

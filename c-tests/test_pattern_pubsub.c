@@ -14,37 +14,37 @@
 #include "testutil.h"
 
 /* ---- local helpers (same block in several test files) ---------------- */
-static char ipc_paths_[32][256];
-static int n_ipc_paths_;
+static char lh_ipc_paths_[32][256];
+static int lh_n_ipc_paths_;
 
-static inline void ipc_cleanup (void)
+static inline void lh_ipc_cleanup (void)
 {
-    for (int i = 0; i < n_ipc_paths_; i++)
-        unlink (ipc_paths_[i]);
+    for (int i = 0; i < lh_n_ipc_paths_; i++)
+        unlink (lh_ipc_paths_[i]);
 }
 
 /* Remembers an ipc endpoint's file so it is removed at exit (also when a
  * check fails). */
-static inline void ipc_track (const char *ep)
+static inline void lh_ipc_track (const char *ep)
 {
     if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
         return;
-    if (n_ipc_paths_ == 0)
-        atexit (ipc_cleanup);
-    if (n_ipc_paths_ < 32)
-        snprintf (ipc_paths_[n_ipc_paths_++], 256, "%s", ep + 6);
+    if (lh_n_ipc_paths_ == 0)
+        atexit (lh_ipc_cleanup);
+    if (lh_n_ipc_paths_ < 32)
+        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
 }
 
 /* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
  * concrete endpoint in `ep`. */
-static inline void ep_bind (void *s, const char *tp, const char *tag,
+static inline void lh_bind (void *s, const char *tp, const char *tag,
                             char *ep, size_t len)
 {
     if (strcmp (tp, "tcp") == 0) {
         bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
     } else if (strcmp (tp, "ipc") == 0) {
         make_ipc_endpoint (ep, len, tag);
-        ipc_track (ep);
+        lh_ipc_track (ep);
         TEST_OK (zmq_bind (s, ep));
     } else {
         snprintf (ep, len, "inproc://%s", tag);
@@ -52,18 +52,18 @@ static inline void ep_bind (void *s, const char *tp, const char *tag,
     }
 }
 
-static inline void close_zero (void *s)
+static inline void lh_close (void *s)
 {
     int zero = 0;
     TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
     TEST_OK (zmq_close (s));
 }
 
-#define recv_frame(s, e, n, m) recv_frame_at (__LINE__, s, e, n, m)
-#define recv_s(s, e, m) recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define recv_any(s, b, c, m) recv_any_at (__LINE__, s, b, c, m)
+#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
+#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
+#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
 
-static inline void recv_frame_at (int line, void *s, const void *expected,
+static inline void lh_recv_frame_at (int line, void *s, const void *expected,
                                   size_t n, int more)
 {
     zmq_msg_t m;
@@ -88,7 +88,7 @@ static inline void recv_frame_at (int line, void *s, const void *expected,
 }
 
 /* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t recv_any_at (int line, void *s, void *buf, size_t cap,
+static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
                                   int more)
 {
     int rc = zmq_recv (s, buf, cap, 0);
@@ -104,8 +104,8 @@ static inline size_t recv_any_at (int line, void *s, void *buf, size_t cap,
     return (size_t) rc;
 }
 
-#define send_bin(s, d, n, f) send_bin_at (__LINE__, s, d, n, f)
-static inline void send_bin_at (int line, void *s, const void *data,
+#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
+static inline void lh_send_bin_at (int line, void *s, const void *data,
                                 size_t n, int flags)
 {
     int rc = zmq_send (s, data, n, flags);
@@ -114,7 +114,7 @@ static inline void send_bin_at (int line, void *s, const void *data,
                    line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
 }
 
-static inline int poll_in (void *s, int ms)
+static inline int lh_poll_in (void *s, int ms)
 {
     zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
     int rc = zmq_poll (&it, 1, ms);
@@ -122,7 +122,7 @@ static inline int poll_in (void *s, int ms)
     return (it.revents & ZMQ_POLLIN) ? 1 : 0;
 }
 
-static inline void set_int (void *s, int opt, int v)
+static inline void lh_set_int (void *s, int opt, int v)
 {
     TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
 }
@@ -169,7 +169,7 @@ static void sync_subs (void *pub, void **subs, int n, const char *prefix)
     snprintf (last, sizeof last, "%s#%d", prefix, seq - 1);
     for (int i = 0; i < n; i++) {
         for (;;) {
-            size_t len = recv_any (subs[i], buf, sizeof buf - 1, 0);
+            size_t len = lh_recv_any (subs[i], buf, sizeof buf - 1, 0);
             buf[len] = 0;
             TEST_ASSERT (strncmp (buf, prefix, strlen (prefix)) == 0);
             if (strcmp (buf, last) == 0)
@@ -190,7 +190,7 @@ static void test_filtering (void *ctx, const char *tp)
     void *pub = zmq_socket (ctx, ZMQ_PUB);
     void *sub = zmq_socket (ctx, ZMQ_SUB);
     set_rcvtimeo (sub, 5000);
-    ep_bind (pub, tp, "ps-filter", ep, sizeof ep);
+    lh_bind (pub, tp, "ps-filter", ep, sizeof ep);
     TEST_OK (zmq_connect (sub, ep));
     subscribe (sub, "A");
     subscribe (sub, "BC");
@@ -205,20 +205,20 @@ static void test_filtering (void *ctx, const char *tp)
     send_str (pub, "BCD", 0);
     send_str (pub, "C1", 0);
     send_str (pub, "a1", 0); /* case sensitive */
-    send_bin (pub, "", 0, 0);
+    lh_send_bin (pub, "", 0, 0);
     send_str (pub, "A", 0); /* exact topic matches its own prefix */
     send_str (pub, "X1", 0);
     send_str (pub, "A-multi", ZMQ_SNDMORE); /* only the first frame filters */
     send_str (pub, "zzz", 0);
     send_str (pub, "S1-fence", 0);
-    recv_s (sub, "A1", 0);
-    recv_s (sub, "BC1", 0);
-    recv_s (sub, "BCD", 0);
-    recv_s (sub, "A", 0);
-    recv_s (sub, "X1", 0);
-    recv_s (sub, "A-multi", 1);
-    recv_s (sub, "zzz", 0);
-    recv_s (sub, "S1-fence", 0);
+    lh_recv_s (sub, "A1", 0);
+    lh_recv_s (sub, "BC1", 0);
+    lh_recv_s (sub, "BCD", 0);
+    lh_recv_s (sub, "A", 0);
+    lh_recv_s (sub, "X1", 0);
+    lh_recv_s (sub, "A-multi", 1);
+    lh_recv_s (sub, "zzz", 0);
+    lh_recv_s (sub, "S1-fence", 0);
 
     /* Unsubscribe "A" and one of the two "X"; then sync on a new topic so
      * the unsubscriptions have reached the PUB. */
@@ -230,16 +230,16 @@ static void test_filtering (void *ctx, const char *tp)
     send_str (pub, "BC2", 0);
     send_str (pub, "X2", 0); /* still subscribed once */
     send_str (pub, "S2-fence", 0);
-    recv_s (sub, "BC2", 0);
-    recv_s (sub, "X2", 0);
-    recv_s (sub, "S2-fence", 0);
+    lh_recv_s (sub, "BC2", 0);
+    lh_recv_s (sub, "X2", 0);
+    lh_recv_s (sub, "S2-fence", 0);
 
     unsubscribe (sub, "X");
     subscribe (sub, "S3");
     sync_one (pub, sub, "S3");
     send_str (pub, "X3", 0);
     send_str (pub, "S3-fence", 0);
-    recv_s (sub, "S3-fence", 0);
+    lh_recv_s (sub, "S3-fence", 0);
 
     /* Wrong direction / wrong socket. */
     char tmp[8];
@@ -247,8 +247,8 @@ static void test_filtering (void *ctx, const char *tp)
     TEST_ERRNO (ENOTSUP, zmq_recv (pub, tmp, sizeof tmp, ZMQ_DONTWAIT));
     TEST_ERRNO (EINVAL, zmq_setsockopt (pub, ZMQ_SUBSCRIBE, "A", 1));
 
-    close_zero (sub);
-    close_zero (pub);
+    lh_close (sub);
+    lh_close (pub);
 }
 
 static void test_multiple_subscribers (void *ctx, const char *tp)
@@ -261,7 +261,7 @@ static void test_multiple_subscribers (void *ctx, const char *tp)
     set_rcvtimeo (s1, 5000);
     set_rcvtimeo (s2, 5000);
     set_rcvtimeo (s3, 5000);
-    ep_bind (pub, tp, "ps-multi", ep, sizeof ep);
+    lh_bind (pub, tp, "ps-multi", ep, sizeof ep);
     subscribe (s1, "news");
     subscribe (s2, "weather");
     subscribe (s3, ""); /* everything */
@@ -278,29 +278,28 @@ static void test_multiple_subscribers (void *ctx, const char *tp)
     send_str (pub, "sports: c", 0);
     send_str (pub, "news: d", 0);
     send_str (pub, "SYNC-fence", 0);
-    recv_s (s1, "news: a", 0);
-    recv_s (s1, "news: d", 0);
-    recv_s (s1, "SYNC-fence", 0);
-    recv_s (s2, "weather: b", 0);
-    recv_s (s2, "SYNC-fence", 0);
-    recv_s (s3, "news: a", 0);
-    recv_s (s3, "weather: b", 0);
-    recv_s (s3, "sports: c", 0);
-    recv_s (s3, "news: d", 0);
-    recv_s (s3, "SYNC-fence", 0);
+    lh_recv_s (s1, "news: a", 0);
+    lh_recv_s (s1, "news: d", 0);
+    lh_recv_s (s1, "SYNC-fence", 0);
+    lh_recv_s (s2, "weather: b", 0);
+    lh_recv_s (s2, "SYNC-fence", 0);
+    lh_recv_s (s3, "news: a", 0);
+    lh_recv_s (s3, "weather: b", 0);
+    lh_recv_s (s3, "sports: c", 0);
+    lh_recv_s (s3, "news: d", 0);
+    lh_recv_s (s3, "SYNC-fence", 0);
 
-    /* A SUB connected to the PUB's endpoint twice is not needed; instead
-     * check that closing one subscriber does not disturb the others. */
-    close_zero (s2);
+    /* Closing one subscriber does not disturb the others. */
+    lh_close (s2);
     send_str (pub, "weather: e", 0);
     send_str (pub, "news: f", 0);
-    recv_s (s1, "news: f", 0);
-    recv_s (s3, "weather: e", 0);
-    recv_s (s3, "news: f", 0);
+    lh_recv_s (s1, "news: f", 0);
+    lh_recv_s (s3, "weather: e", 0);
+    lh_recv_s (s3, "news: f", 0);
 
-    close_zero (s1);
-    close_zero (s3);
-    close_zero (pub);
+    lh_close (s1);
+    lh_close (s3);
+    lh_close (pub);
 }
 
 static void test_invert_matching (void *ctx, const char *tp)
@@ -309,13 +308,13 @@ static void test_invert_matching (void *ctx, const char *tp)
     void *pub = zmq_socket (ctx, ZMQ_PUB);
     void *sub = zmq_socket (ctx, ZMQ_SUB);
     set_rcvtimeo (sub, 5000);
-    set_int (pub, ZMQ_INVERT_MATCHING, 1);
-    set_int (sub, ZMQ_INVERT_MATCHING, 1);
+    lh_set_int (pub, ZMQ_INVERT_MATCHING, 1);
+    lh_set_int (sub, ZMQ_INVERT_MATCHING, 1);
     int v = -1;
     size_t sz = sizeof v;
     TEST_OK (zmq_getsockopt (sub, ZMQ_INVERT_MATCHING, &v, &sz));
     TEST_ASSERT_EQ_INT (1, v);
-    ep_bind (pub, tp, "ps-invert", ep, sizeof ep);
+    lh_bind (pub, tp, "ps-invert", ep, sizeof ep);
     subscribe (sub, "B");
     TEST_OK (zmq_connect (sub, ep));
     /* With inverted matching the sub receives what does NOT match "B". */
@@ -326,12 +325,12 @@ static void test_invert_matching (void *ctx, const char *tp)
     send_str (pub, "BB", 0);
     send_str (pub, "C1", 0);
     send_str (pub, "S-fence", 0);
-    recv_s (sub, "A1", 0);
-    recv_s (sub, "C1", 0);
-    recv_s (sub, "S-fence", 0);
+    lh_recv_s (sub, "A1", 0);
+    lh_recv_s (sub, "C1", 0);
+    lh_recv_s (sub, "S-fence", 0);
 
-    close_zero (sub);
-    close_zero (pub);
+    lh_close (sub);
+    lh_close (pub);
 }
 
 /* PUB never blocks: without subscribers and with a subscriber that does
@@ -342,10 +341,14 @@ static void test_pub_never_blocks (void *ctx, const char *tp)
     char ep[256];
     void *pub = zmq_socket (ctx, ZMQ_PUB);
     void *sub = zmq_socket (ctx, ZMQ_SUB);
-    set_int (pub, ZMQ_SNDHWM, 10);
-    set_int (sub, ZMQ_RCVHWM, 10);
+    lh_set_int (pub, ZMQ_SNDHWM, 10);
+    lh_set_int (sub, ZMQ_RCVHWM, 10);
+    /* Fixed, small kernel buffers (no autotuning), so that what the
+     * network can hold is far below what is sent. */
+    lh_set_int (pub, ZMQ_SNDBUF, 65536);
+    lh_set_int (sub, ZMQ_RCVBUF, 65536);
     set_rcvtimeo (sub, 5000);
-    ep_bind (pub, tp, "ps-noblock", ep, sizeof ep);
+    lh_bind (pub, tp, "ps-noblock", ep, sizeof ep);
 
     /* No subscriber at all. */
     for (int i = 0; i < 1000; i++)
@@ -372,7 +375,7 @@ static void test_pub_never_blocks (void *ctx, const char *tp)
     /* Drain what got through: increasing sequence numbers, whole
      * messages. */
     int got = 0, prev = -1;
-    while (poll_in (sub, 500)) {
+    while (lh_poll_in (sub, 500)) {
         char rbuf[2048];
         int n = zmq_recv (sub, rbuf, sizeof rbuf, 0);
         TEST_ASSERT_EQ_INT ((int) sizeof buf, n);
@@ -380,8 +383,8 @@ static void test_pub_never_blocks (void *ctx, const char *tp)
         memcpy (&seq, rbuf, sizeof seq);
         TEST_ASSERT (seq > prev && seq < N);
         prev = seq;
-        recv_s (sub, "two", 1);
-        recv_s (sub, "parts", 0);
+        lh_recv_s (sub, "two", 1);
+        lh_recv_s (sub, "parts", 0);
         got++;
     }
     TEST_ASSERT (got >= 1);
@@ -389,14 +392,16 @@ static void test_pub_never_blocks (void *ctx, const char *tp)
         /* No kernel buffers: at most SNDHWM + RCVHWM survive. */
         TEST_ASSERT (got <= 20);
     } else {
-        TEST_ASSERT (got < N);
+        /* ~20 MB sent against ~128 KiB of socket buffers and 20 messages
+         * of queues: most must have been dropped. */
+        TEST_ASSERT (got < N / 2);
     }
     /* The connection is still fine afterwards. */
     send_str (pub, "after", 0);
-    recv_s (sub, "after", 0);
+    lh_recv_s (sub, "after", 0);
 
-    close_zero (sub);
-    close_zero (pub);
+    lh_close (sub);
+    lh_close (pub);
 }
 
 int main (void)
@@ -412,6 +417,6 @@ int main (void)
         test_pub_never_blocks (ctx, tps[i]);
     }
     TEST_OK (zmq_ctx_term (ctx));
-    ipc_cleanup ();
+    lh_ipc_cleanup ();
     return 0;
 }

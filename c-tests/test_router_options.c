@@ -11,37 +11,37 @@
 #include "testutil.h"
 
 /* ---- local helpers (same block in several test files) ---------------- */
-static char ipc_paths_[32][256];
-static int n_ipc_paths_;
+static char lh_ipc_paths_[32][256];
+static int lh_n_ipc_paths_;
 
-static inline void ipc_cleanup (void)
+static inline void lh_ipc_cleanup (void)
 {
-    for (int i = 0; i < n_ipc_paths_; i++)
-        unlink (ipc_paths_[i]);
+    for (int i = 0; i < lh_n_ipc_paths_; i++)
+        unlink (lh_ipc_paths_[i]);
 }
 
 /* Remembers an ipc endpoint's file so it is removed at exit (also when a
  * check fails). */
-static inline void ipc_track (const char *ep)
+static inline void lh_ipc_track (const char *ep)
 {
     if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
         return;
-    if (n_ipc_paths_ == 0)
-        atexit (ipc_cleanup);
-    if (n_ipc_paths_ < 32)
-        snprintf (ipc_paths_[n_ipc_paths_++], 256, "%s", ep + 6);
+    if (lh_n_ipc_paths_ == 0)
+        atexit (lh_ipc_cleanup);
+    if (lh_n_ipc_paths_ < 32)
+        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
 }
 
 /* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
  * concrete endpoint in `ep`. */
-static inline void ep_bind (void *s, const char *tp, const char *tag,
+static inline void lh_bind (void *s, const char *tp, const char *tag,
                             char *ep, size_t len)
 {
     if (strcmp (tp, "tcp") == 0) {
         bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
     } else if (strcmp (tp, "ipc") == 0) {
         make_ipc_endpoint (ep, len, tag);
-        ipc_track (ep);
+        lh_ipc_track (ep);
         TEST_OK (zmq_bind (s, ep));
     } else {
         snprintf (ep, len, "inproc://%s", tag);
@@ -49,18 +49,18 @@ static inline void ep_bind (void *s, const char *tp, const char *tag,
     }
 }
 
-static inline void close_zero (void *s)
+static inline void lh_close (void *s)
 {
     int zero = 0;
     TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
     TEST_OK (zmq_close (s));
 }
 
-#define recv_frame(s, e, n, m) recv_frame_at (__LINE__, s, e, n, m)
-#define recv_s(s, e, m) recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define recv_any(s, b, c, m) recv_any_at (__LINE__, s, b, c, m)
+#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
+#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
+#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
 
-static inline void recv_frame_at (int line, void *s, const void *expected,
+static inline void lh_recv_frame_at (int line, void *s, const void *expected,
                                   size_t n, int more)
 {
     zmq_msg_t m;
@@ -85,7 +85,7 @@ static inline void recv_frame_at (int line, void *s, const void *expected,
 }
 
 /* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t recv_any_at (int line, void *s, void *buf, size_t cap,
+static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
                                   int more)
 {
     int rc = zmq_recv (s, buf, cap, 0);
@@ -101,8 +101,8 @@ static inline size_t recv_any_at (int line, void *s, void *buf, size_t cap,
     return (size_t) rc;
 }
 
-#define send_bin(s, d, n, f) send_bin_at (__LINE__, s, d, n, f)
-static inline void send_bin_at (int line, void *s, const void *data,
+#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
+static inline void lh_send_bin_at (int line, void *s, const void *data,
                                 size_t n, int flags)
 {
     int rc = zmq_send (s, data, n, flags);
@@ -111,7 +111,7 @@ static inline void send_bin_at (int line, void *s, const void *data,
                    line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
 }
 
-static inline int poll_in (void *s, int ms)
+static inline int lh_poll_in (void *s, int ms)
 {
     zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
     int rc = zmq_poll (&it, 1, ms);
@@ -119,7 +119,7 @@ static inline int poll_in (void *s, int ms)
     return (it.revents & ZMQ_POLLIN) ? 1 : 0;
 }
 
-static inline void set_int (void *s, int opt, int v)
+static inline void lh_set_int (void *s, int opt, int v)
 {
     TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
 }
@@ -151,7 +151,7 @@ static void test_router_int_options (void *ctx)
     check_int_write_only (router, ZMQ_ROUTER_MANDATORY, "ROUTER_MANDATORY");
     check_int_write_only (router, ZMQ_ROUTER_HANDOVER, "ROUTER_HANDOVER");
     check_int_write_only (router, ZMQ_PROBE_ROUTER, "PROBE_ROUTER");
-    close_zero (router);
+    lh_close (router);
 
     /* PROBE_ROUTER also applies to DEALER and REQ. */
     void *dealer = zmq_socket (ctx, ZMQ_DEALER);
@@ -175,10 +175,10 @@ static void test_router_int_options (void *ctx)
     void *pub = zmq_socket (ctx, ZMQ_PUB);
     TEST_ERRNO (EINVAL, zmq_setsockopt (pub, ZMQ_ROUTER_HANDOVER, &one,
                                         sizeof one));
-    close_zero (pub);
-    close_zero (pull);
-    close_zero (req);
-    close_zero (dealer);
+    lh_close (pub);
+    lh_close (pull);
+    lh_close (req);
+    lh_close (dealer);
 }
 
 static void test_routing_id (void *ctx)
@@ -219,7 +219,7 @@ static void test_routing_id (void *ctx)
         len = sizeof buf;
         TEST_OK (zmq_getsockopt (s, ZMQ_ROUTING_ID, buf, &len));
         TEST_ASSERT_EQ_INT (255, len);
-        close_zero (s);
+        lh_close (s);
     }
 }
 
@@ -235,7 +235,7 @@ static void test_connect_routing_id (void *ctx)
     size_t len = sizeof buf;
     TEST_ERRNO (EINVAL,
                 zmq_getsockopt (router, ZMQ_CONNECT_ROUTING_ID, buf, &len));
-    close_zero (router);
+    lh_close (router);
 
     /* The name applies to the next zmq_connect only. */
     char ep1[256], ep2[256];
@@ -248,7 +248,7 @@ static void test_connect_routing_id (void *ctx)
     bind_ephemeral (srv2, "tcp://127.0.0.1:*", ep2, sizeof ep2);
     void *cli = zmq_socket (ctx, ZMQ_ROUTER);
     set_rcvtimeo (cli, 5000);
-    set_int (cli, ZMQ_ROUTER_MANDATORY, 1);
+    lh_set_int (cli, ZMQ_ROUTER_MANDATORY, 1);
     TEST_OK (zmq_setsockopt (cli, ZMQ_ROUTING_ID, "cli", 3));
     TEST_OK (zmq_setsockopt (cli, ZMQ_CONNECT_ROUTING_ID, "named", 5));
     TEST_OK (zmq_connect (cli, ep1));
@@ -262,16 +262,16 @@ static void test_connect_routing_id (void *ctx)
         test_sleep_ms (5);
     }
     send_str (cli, "to srv2", 0);
-    recv_s (srv2, "cli", 1);
-    recv_s (srv2, "to srv2", 0);
-    send_bin (cli, "named", 5, ZMQ_SNDMORE);
+    lh_recv_s (srv2, "cli", 1);
+    lh_recv_s (srv2, "to srv2", 0);
+    lh_send_bin (cli, "named", 5, ZMQ_SNDMORE);
     send_str (cli, "to srv1", 0);
-    recv_s (srv1, "cli", 1);
-    recv_s (srv1, "to srv1", 0);
-    TEST_ASSERT_EQ_INT (0, poll_in (srv2, 50));
-    close_zero (cli);
-    close_zero (srv1);
-    close_zero (srv2);
+    lh_recv_s (srv1, "cli", 1);
+    lh_recv_s (srv1, "to srv1", 0);
+    TEST_ASSERT_EQ_INT (0, lh_poll_in (srv2, 50));
+    lh_close (cli);
+    lh_close (srv1);
+    lh_close (srv2);
 }
 
 static int pollout (void *s)
@@ -290,7 +290,7 @@ static void test_mandatory_runtime (void *ctx)
     /* zmq_setsockopt(3): without MANDATORY a ROUTER is always writable;
      * with it, only when some peer can take a message. */
     TEST_ASSERT_EQ_INT (1, pollout (router));
-    set_int (router, ZMQ_ROUTER_MANDATORY, 1);
+    lh_set_int (router, ZMQ_ROUTER_MANDATORY, 1);
     TEST_ASSERT_EQ_INT (0, pollout (router));
     TEST_ERRNO (EHOSTUNREACH, zmq_send (router, "ghost", 5, ZMQ_SNDMORE));
 
@@ -299,22 +299,22 @@ static void test_mandatory_runtime (void *ctx)
     TEST_OK (zmq_setsockopt (dealer, ZMQ_ROUTING_ID, "peer", 4));
     TEST_OK (zmq_connect (dealer, ep));
     send_str (dealer, "hi", 0);
-    recv_s (router, "peer", 1);
-    recv_s (router, "hi", 0);
+    lh_recv_s (router, "peer", 1);
+    lh_recv_s (router, "hi", 0);
     TEST_ASSERT_EQ_INT (1, pollout (router));
 
     /* Toggle off: unknown ids are dropped silently again. */
-    set_int (router, ZMQ_ROUTER_MANDATORY, 0);
-    send_bin (router, "ghost", 5, ZMQ_SNDMORE);
+    lh_set_int (router, ZMQ_ROUTER_MANDATORY, 0);
+    lh_send_bin (router, "ghost", 5, ZMQ_SNDMORE);
     send_str (router, "dropped", 0);
-    send_bin (router, "peer", 4, ZMQ_SNDMORE);
+    lh_send_bin (router, "peer", 4, ZMQ_SNDMORE);
     send_str (router, "delivered", 0);
-    recv_s (dealer, "delivered", 0);
+    lh_recv_s (dealer, "delivered", 0);
     /* And on again. */
-    set_int (router, ZMQ_ROUTER_MANDATORY, 1);
+    lh_set_int (router, ZMQ_ROUTER_MANDATORY, 1);
     TEST_ERRNO (EHOSTUNREACH, zmq_send (router, "ghost", 5, ZMQ_SNDMORE));
-    close_zero (dealer);
-    close_zero (router);
+    lh_close (dealer);
+    lh_close (router);
 }
 
 int main (void)

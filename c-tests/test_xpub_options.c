@@ -11,37 +11,37 @@
 #include "testutil.h"
 
 /* ---- local helpers (same block in several test files) ---------------- */
-static char ipc_paths_[32][256];
-static int n_ipc_paths_;
+static char lh_ipc_paths_[32][256];
+static int lh_n_ipc_paths_;
 
-static inline void ipc_cleanup (void)
+static inline void lh_ipc_cleanup (void)
 {
-    for (int i = 0; i < n_ipc_paths_; i++)
-        unlink (ipc_paths_[i]);
+    for (int i = 0; i < lh_n_ipc_paths_; i++)
+        unlink (lh_ipc_paths_[i]);
 }
 
 /* Remembers an ipc endpoint's file so it is removed at exit (also when a
  * check fails). */
-static inline void ipc_track (const char *ep)
+static inline void lh_ipc_track (const char *ep)
 {
     if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
         return;
-    if (n_ipc_paths_ == 0)
-        atexit (ipc_cleanup);
-    if (n_ipc_paths_ < 32)
-        snprintf (ipc_paths_[n_ipc_paths_++], 256, "%s", ep + 6);
+    if (lh_n_ipc_paths_ == 0)
+        atexit (lh_ipc_cleanup);
+    if (lh_n_ipc_paths_ < 32)
+        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
 }
 
 /* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
  * concrete endpoint in `ep`. */
-static inline void ep_bind (void *s, const char *tp, const char *tag,
+static inline void lh_bind (void *s, const char *tp, const char *tag,
                             char *ep, size_t len)
 {
     if (strcmp (tp, "tcp") == 0) {
         bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
     } else if (strcmp (tp, "ipc") == 0) {
         make_ipc_endpoint (ep, len, tag);
-        ipc_track (ep);
+        lh_ipc_track (ep);
         TEST_OK (zmq_bind (s, ep));
     } else {
         snprintf (ep, len, "inproc://%s", tag);
@@ -49,18 +49,18 @@ static inline void ep_bind (void *s, const char *tp, const char *tag,
     }
 }
 
-static inline void close_zero (void *s)
+static inline void lh_close (void *s)
 {
     int zero = 0;
     TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
     TEST_OK (zmq_close (s));
 }
 
-#define recv_frame(s, e, n, m) recv_frame_at (__LINE__, s, e, n, m)
-#define recv_s(s, e, m) recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define recv_any(s, b, c, m) recv_any_at (__LINE__, s, b, c, m)
+#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
+#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
+#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
 
-static inline void recv_frame_at (int line, void *s, const void *expected,
+static inline void lh_recv_frame_at (int line, void *s, const void *expected,
                                   size_t n, int more)
 {
     zmq_msg_t m;
@@ -85,7 +85,7 @@ static inline void recv_frame_at (int line, void *s, const void *expected,
 }
 
 /* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t recv_any_at (int line, void *s, void *buf, size_t cap,
+static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
                                   int more)
 {
     int rc = zmq_recv (s, buf, cap, 0);
@@ -101,8 +101,8 @@ static inline size_t recv_any_at (int line, void *s, void *buf, size_t cap,
     return (size_t) rc;
 }
 
-#define send_bin(s, d, n, f) send_bin_at (__LINE__, s, d, n, f)
-static inline void send_bin_at (int line, void *s, const void *data,
+#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
+static inline void lh_send_bin_at (int line, void *s, const void *data,
                                 size_t n, int flags)
 {
     int rc = zmq_send (s, data, n, flags);
@@ -111,7 +111,7 @@ static inline void send_bin_at (int line, void *s, const void *data,
                    line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
 }
 
-static inline int poll_in (void *s, int ms)
+static inline int lh_poll_in (void *s, int ms)
 {
     zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
     int rc = zmq_poll (&it, 1, ms);
@@ -119,7 +119,7 @@ static inline int poll_in (void *s, int ms)
     return (it.revents & ZMQ_POLLIN) ? 1 : 0;
 }
 
-static inline void set_int (void *s, int opt, int v)
+static inline void lh_set_int (void *s, int opt, int v)
 {
     TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
 }
@@ -151,12 +151,12 @@ static void test_int_options (void *ctx)
     check_int_write_only (xpub, ZMQ_XPUB_VERBOSER, "XPUB_VERBOSER");
     check_int_write_only (xpub, ZMQ_XPUB_NODROP, "XPUB_NODROP");
     check_int_write_only (xpub, ZMQ_XPUB_MANUAL, "XPUB_MANUAL");
-    close_zero (xpub);
+    lh_close (xpub);
 
     /* zmq_setsockopt(3) lists PUB for XPUB_NODROP too. */
     void *pub = zmq_socket (ctx, ZMQ_PUB);
     check_int_write_only (pub, ZMQ_XPUB_NODROP, "XPUB_NODROP on PUB");
-    close_zero (pub);
+    lh_close (pub);
 
     /* Not XPUB options on other types. */
     int one = 1;
@@ -173,7 +173,7 @@ static void test_int_options (void *ctx)
                     zmq_setsockopt (s, ZMQ_XPUB_MANUAL, &one, sizeof one));
         TEST_ERRNO (EINVAL,
                     zmq_setsockopt (s, ZMQ_XPUB_WELCOME_MSG, "w", 1));
-        close_zero (s);
+        lh_close (s);
     }
 }
 
@@ -194,13 +194,13 @@ static void test_welcome_and_subscribe (void *ctx)
     /* SUBSCRIBE / UNSUBSCRIBE on an XPUB need XPUB_MANUAL. */
     TEST_ERRNO (EINVAL, zmq_setsockopt (xpub, ZMQ_SUBSCRIBE, "a", 1));
     TEST_ERRNO (EINVAL, zmq_setsockopt (xpub, ZMQ_UNSUBSCRIBE, "a", 1));
-    set_int (xpub, ZMQ_XPUB_MANUAL, 1);
+    lh_set_int (xpub, ZMQ_XPUB_MANUAL, 1);
     TEST_OK (zmq_setsockopt (xpub, ZMQ_SUBSCRIBE, "a", 1));
     TEST_OK (zmq_setsockopt (xpub, ZMQ_UNSUBSCRIBE, "a", 1));
     TEST_OK (zmq_setsockopt (xpub, ZMQ_SUBSCRIBE, "", 0));
     len = sizeof buf;
     TEST_ERRNO (EINVAL, zmq_getsockopt (xpub, ZMQ_SUBSCRIBE, buf, &len));
-    close_zero (xpub);
+    lh_close (xpub);
 
     /* SUB: SUBSCRIBE/UNSUBSCRIBE are write-only too. */
     void *sub = zmq_socket (ctx, ZMQ_SUB);
@@ -210,7 +210,7 @@ static void test_welcome_and_subscribe (void *ctx)
     TEST_ERRNO (EINVAL, zmq_getsockopt (sub, ZMQ_SUBSCRIBE, buf, &len));
     len = sizeof buf;
     TEST_ERRNO (EINVAL, zmq_getsockopt (sub, ZMQ_UNSUBSCRIBE, buf, &len));
-    close_zero (sub);
+    lh_close (sub);
 }
 
 static void test_invert_matching (void *ctx)
@@ -223,11 +223,11 @@ static void test_invert_matching (void *ctx)
         TEST_OK (zmq_getsockopt (s, ZMQ_INVERT_MATCHING, &v, &len));
         TEST_ASSERT_EQ_INT (sizeof v, len);
         TEST_ASSERT_EQ_INT (0, v);
-        set_int (s, ZMQ_INVERT_MATCHING, 1);
+        lh_set_int (s, ZMQ_INVERT_MATCHING, 1);
         len = sizeof v;
         TEST_OK (zmq_getsockopt (s, ZMQ_INVERT_MATCHING, &v, &len));
         TEST_ASSERT_EQ_INT (1, v);
-        set_int (s, ZMQ_INVERT_MATCHING, 0);
+        lh_set_int (s, ZMQ_INVERT_MATCHING, 0);
         len = sizeof v;
         TEST_OK (zmq_getsockopt (s, ZMQ_INVERT_MATCHING, &v, &len));
         TEST_ASSERT_EQ_INT (0, v);
@@ -235,7 +235,7 @@ static void test_invert_matching (void *ctx)
         TEST_ERRNO (EINVAL, zmq_setsockopt (s, ZMQ_INVERT_MATCHING, &v, 2));
         len = 2;
         TEST_ERRNO (EINVAL, zmq_getsockopt (s, ZMQ_INVERT_MATCHING, &v, &len));
-        close_zero (s);
+        lh_close (s);
     }
 }
 
@@ -252,25 +252,25 @@ static void test_verbose_runtime (void *ctx)
     TEST_OK (zmq_connect (s2, ep));
 
     TEST_OK (zmq_setsockopt (s1, ZMQ_SUBSCRIBE, "A", 1));
-    recv_frame (xpub, "\1A", 2, 0);
+    lh_recv_frame (xpub, "\1A", 2, 0);
     TEST_OK (zmq_setsockopt (s2, ZMQ_SUBSCRIBE, "A", 1));
     TEST_OK (zmq_setsockopt (s2, ZMQ_SUBSCRIBE, "F1", 2));
-    recv_frame (xpub, "\1F1", 3, 0); /* duplicate "A" folded */
+    lh_recv_frame (xpub, "\1F1", 3, 0); /* duplicate "A" folded */
 
-    set_int (xpub, ZMQ_XPUB_VERBOSE, 1);
+    lh_set_int (xpub, ZMQ_XPUB_VERBOSE, 1);
     TEST_OK (zmq_setsockopt (s1, ZMQ_SUBSCRIBE, "F1", 2));
-    recv_frame (xpub, "\1F1", 3, 0); /* now passed on */
+    lh_recv_frame (xpub, "\1F1", 3, 0); /* now passed on */
 
-    set_int (xpub, ZMQ_XPUB_VERBOSE, 0);
+    lh_set_int (xpub, ZMQ_XPUB_VERBOSE, 0);
     TEST_OK (zmq_setsockopt (s1, ZMQ_SUBSCRIBE, "B", 1));
-    recv_frame (xpub, "\1B", 2, 0);
+    lh_recv_frame (xpub, "\1B", 2, 0);
     TEST_OK (zmq_setsockopt (s2, ZMQ_SUBSCRIBE, "B", 1));
     TEST_OK (zmq_setsockopt (s2, ZMQ_SUBSCRIBE, "F2", 2));
-    recv_frame (xpub, "\1F2", 3, 0); /* folded again */
+    lh_recv_frame (xpub, "\1F2", 3, 0); /* folded again */
 
-    close_zero (s1);
-    close_zero (s2);
-    close_zero (xpub);
+    lh_close (s1);
+    lh_close (s2);
+    lh_close (xpub);
 }
 
 int main (void)

@@ -322,10 +322,11 @@ pub unsafe extern "C" fn zmq_sendiov(
                 unsafe { std::slice::from_raw_parts(v.iov_base.cast::<u8>(), v.iov_len) }
             };
             let mut msg = Msg::from_slice(data);
+            // The caller's flags on every frame, but the last never has SNDMORE.
             let f = if i + 1 < count {
-                flags | crate::consts::ZMQ_SNDMORE
-            } else {
                 flags
+            } else {
+                flags & !crate::consts::ZMQ_SNDMORE
             };
             sock.send(&mut msg, f)?;
             rc = clamp(v.iov_len);
@@ -352,7 +353,6 @@ pub unsafe extern "C" fn zmq_recviov(
         }
         // SAFETY: checked non-null.
         let max = unsafe { *count };
-        let mut total = 0usize;
         let mut n = 0usize;
         while n < max {
             let msg = match sock.recv(flags) {
@@ -371,7 +371,6 @@ pub unsafe extern "C" fn zmq_recviov(
                 (*a.add(n)).iov_base = p;
                 (*a.add(n)).iov_len = msg.len();
             }
-            total += msg.len();
             n += 1;
             if !msg.more() {
                 break;
@@ -379,6 +378,7 @@ pub unsafe extern "C" fn zmq_recviov(
         }
         // SAFETY: checked non-null.
         unsafe { *count = n };
-        Ok(clamp(total))
+        // libzmq returns the number of frames received.
+        Ok(clamp(n))
     })
 }

@@ -40,14 +40,18 @@ pub unsafe extern "C" fn zmq_device(
 }
 
 /// # Safety
-/// Never dereferences its arguments.
+/// `s` must be NULL or a socket handle.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_socket_monitor(
-    _s: *mut c_void,
+    s: *mut c_void,
     _addr: *const c_char,
     _events: c_int,
 ) -> c_int {
-    guard_int(|| Err(Errno::ENOTSUP))
+    guard_int(|| {
+        // SAFETY: forwarded contract; a bad socket is ENOTSOCK, as in libzmq.
+        unsafe { super::handles::socket(s) }?;
+        Err(Errno::ENOTSUP)
+    })
 }
 
 /// # Safety

@@ -333,14 +333,13 @@ impl Session {
     }
 
     fn schedule_reconnect(&mut self, now: Instant) {
-        if self.opts.reconnect_ivl < 0 || self.closing.is_some() {
+        if self.opts.reconnect_ivl < 0 {
+            // Reconnection disabled: the session is over.
             self.reconnect_at = None;
-            if self.closing.is_none() {
-                // Reconnection disabled: the session is over.
-                self.closing = Some(Some(now));
-            }
+            self.closing = Some(Some(now));
             return;
         }
+        // A lingering session keeps reconnecting: its queue may still flush.
         let base = Duration::from_millis(self.opts.reconnect_ivl as u64);
         let wait = if self.opts.reconnect_ivl_max > 0 {
             // Exponential backoff up to the maximum.
@@ -505,15 +504,18 @@ impl Session {
         self.connected_before = true;
     }
 
-    /// Encodes queued messages and writes until the kernel pushes back.
+    /// Encodes queued messages and writes until the kernel pushes back
+    /// (then a writable event resumes us) or the pipe runs dry (then its
+    /// Readable event does: reading it empty is what arms that event).
     fn pump_out(&mut self) -> Result<(), EndReason> {
         loop {
             let Some(c) = self.conn.as_mut() else {
                 return Ok(());
             };
-            let mut pulled = false;
+            let mut dry = true;
             if c.handshaken {
                 if let Some(p) = &mut self.pipe {
+                    dry = false;
                     while c.zmtp.out_len() < OUT_BATCH {
                         match p.inp.read() {
                             Read::Msg(m) => {
@@ -523,15 +525,16 @@ impl Session {
                                 }
                                 self.out_mid_message = m.more();
                                 c.zmtp.send(&m).map_err(EndReason::Protocol)?;
-                                pulled = true;
                             }
-                            Read::Empty | Read::Closed => break,
+                            Read::Empty | Read::Closed => {
+                                dry = true;
+                                break;
+                            }
                         }
                     }
                 }
             }
-            let wrote_all = self.write_out()?;
-            if !wrote_all || !pulled {
+            if !self.write_out()? || dry {
                 return Ok(());
             }
         }

@@ -92,6 +92,10 @@ impl Socket {
         let (defaults, blocky, ipv6) = ctx.socket_defaults();
         let mut opts = Options::new(socket_type, &defaults, blocky);
         opts.ipv6 = ipv6;
+        if socket_type == ZMQ_SUB || socket_type == ZMQ_XSUB {
+            // Pending subscriptions never hold up close or term (libzmq).
+            opts.linger = 0;
+        }
         let mailbox = Mailbox::new().map_err(|_| Errno::EMFILE)?;
         let io_thread = ctx.pick_io_thread(id);
         Ok(Socket {
@@ -389,7 +393,7 @@ impl Socket {
     pub fn bind(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
         self.process_commands();
-        let ep = transport::parse(addr)?;
+        let ep = parse_for_type(addr, false)?;
         match ep {
             Endpoint::Inproc(name) => {
                 let pending = self.ctx.inproc_bind(&name, self.inproc_peer())?;
@@ -481,7 +485,7 @@ impl Socket {
     pub fn connect(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
         self.process_commands();
-        let ep = transport::parse_connect(addr)?;
+        let ep = parse_for_type(addr, true)?;
         match ep {
             Endpoint::Inproc(name) => {
                 let me = self.inproc_peer();
@@ -643,6 +647,19 @@ impl Socket {
             p.end.inp.close();
         }
         self.ctx.socket_closed(self.id(), linger);
+    }
+}
+
+/// Parses an endpoint; udp is only for RADIO/DISH/DGRAM, which this socket
+/// is not (ENOCOMPATPROTO, as libzmq says).
+fn parse_for_type(addr: &str, connect: bool) -> ZResult<Endpoint> {
+    if addr.starts_with("udp://") {
+        return Err(Errno::ENOCOMPATPROTO);
+    }
+    if connect {
+        transport::parse_connect(addr)
+    } else {
+        transport::parse(addr)
     }
 }
 

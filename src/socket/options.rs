@@ -173,6 +173,10 @@ impl Options {
                 self.routing_id = v.to_vec();
             }
             ZMQ_CONNECT_ROUTING_ID => {
+                // Only sockets that route by id name their connections.
+                if self.socket_type != ZMQ_ROUTER && self.socket_type != ZMQ_STREAM {
+                    return Err(Errno::EINVAL);
+                }
                 if v.is_empty() || v.len() > 255 {
                     return Err(Errno::EINVAL);
                 }

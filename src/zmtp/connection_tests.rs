@@ -966,3 +966,21 @@ fn throughput_smoke() {
         );
     }
 }
+
+#[test]
+fn consecutive_large_messages_in_socket_sized_reads() {
+    let now = Instant::now();
+    let (mut a, mut b, _, _) = pair(Config::new(PUSH), Config::new(PULL), now);
+    let body: Vec<u8> = (0..4_000_000u32).map(|i| i as u8).collect();
+    for _ in 0..3 {
+        a.send(&Msg::from_vec(body.clone())).unwrap();
+    }
+    let bytes = out(&mut a);
+    let (events, err) = feed_chunked(&mut b, &bytes, now, || 65_536);
+    assert_eq!(err, None);
+    let msgs = messages(&events);
+    assert_eq!(msgs.len(), 3);
+    for m in msgs {
+        assert_eq!(m.data(), &body[..]);
+    }
+}

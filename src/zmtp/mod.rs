@@ -62,7 +62,9 @@
 //!   unless `accept_legacy`, in which case 1.0/2.0 framing and the identity
 //!   exchange are spoken (heartbeats off; a ZMTP 1.0 peer of a PUB/XPUB is
 //!   subscribed to everything, as libzmq does).
-//! - Mechanism name compared over all 20 bytes.
+//! - Mechanism: NULL only (no ZAP). `Config` has no mechanism field yet
+//!   (engines build it with a struct literal); PLAIN/CURVE will add one.
+//!   The name is compared over all 20 bytes.
 //! - READY: Socket-Type required and checked against the RFC 37 table
 //!   (ERROR "Invalid socket type" is queued on mismatch); Identity at most
 //!   255 bytes and, for a ROUTER, not starting with 0x00.

@@ -47,12 +47,12 @@ pub fn type_name(socket_type: i32) -> &'static str {
     }
 }
 
-/// Reads an int option value that must be 0 or 1.
+/// Reads a boolean int option: libzmq takes any non-negative value, and
+/// anything but 0 means on.
 pub(crate) fn flag(val: &[u8]) -> ZResult<bool> {
     let b: [u8; 4] = val.try_into().map_err(|_| Errno::EINVAL)?;
     match i32::from_ne_bytes(b) {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err(Errno::EINVAL),
+        n if n < 0 => Err(Errno::EINVAL),
+        n => Ok(n != 0),
     }
 }

@@ -205,9 +205,7 @@ impl Pattern for Publisher {
         val: &[u8],
         _: &Options,
     ) -> ZResult<()> {
-        if !self.xpub {
-            return Err(Errno::EINVAL);
-        }
+        // PUB takes the XPUB options too (libzmq's PUB is an XPUB).
         match opt {
             ZMQ_XPUB_VERBOSE => self.verbose = flag(val)?,
             ZMQ_XPUB_VERBOSER => self.verboser = flag(val)?,

@@ -149,11 +149,18 @@ impl Pattern for Req {
         self.dealer.write_activated(pipes, id);
     }
 
-    fn set_option(&mut self, _: &mut PipeSet, opt: i32, val: &[u8], _: &Options) -> ZResult<()> {
+    fn set_option(
+        &mut self,
+        pipes: &mut PipeSet,
+        opt: i32,
+        val: &[u8],
+        o: &Options,
+    ) -> ZResult<()> {
         match opt {
             ZMQ_REQ_RELAXED => self.relaxed = flag(val)?,
             ZMQ_REQ_CORRELATE => self.correlate = flag(val)?,
-            _ => return Err(Errno::EINVAL),
+            // A REQ is a DEALER underneath (PROBE_ROUTER).
+            _ => return self.dealer.set_option(pipes, opt, val, o),
         }
         Ok(())
     }
@@ -170,10 +177,19 @@ pub struct Rep {
     in_body: bool,
     envelope: Vec<Msg>,
     reply_pipe: Option<PipeId>,
+    /// ROUTER options a REP accepts, as libzmq's REP is a ROUTER.
+    mandatory: bool,
+    probe: bool,
 }
 
 impl Pattern for Rep {
-    fn attach(&mut self, _: &mut PipeSet, id: PipeId, _: &Options) {
+    fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, _: &Options) {
+        if self.probe {
+            if let Some(p) = pipes.get(id) {
+                p.write(Msg::new());
+                p.flush();
+            }
+        }
         self.fq.attach(id);
     }
 
@@ -277,4 +293,17 @@ impl Pattern for Rep {
     }
 
     fn write_activated(&mut self, _: &mut PipeSet, _: PipeId) {}
+
+    fn set_option(&mut self, _: &mut PipeSet, opt: i32, val: &[u8], _: &Options) -> ZResult<()> {
+        match opt {
+            ZMQ_ROUTER_MANDATORY => self.mandatory = flag(val)?,
+            ZMQ_PROBE_ROUTER => self.probe = flag(val)?,
+            // Routing ids are not visible through a REP: accepted, no effect.
+            ZMQ_ROUTER_HANDOVER => {
+                flag(val)?;
+            }
+            _ => return Err(Errno::EINVAL),
+        }
+        Ok(())
+    }
 }

@@ -1,6 +1,6 @@
 //! Security mechanisms: the command exchange between the greeting and the
 //! first message. Only NULL (RFC 23) exists so far; PLAIN and CURVE slot in
-//! as further variants of [`Mechanism`] with the same two entry points
+//! as further variants of `Mechanism` with the same two entry points
 //! (`start` when our greeting is out, `on_command` per handshake command).
 //! CURVE will also need a per-frame encode/decode hook after the handshake;
 //! that hook does not exist yet.
