@@ -382,3 +382,24 @@ pub unsafe extern "C" fn zmq_recviov(
         Ok(clamp(n))
     })
 }
+
+/// # Safety
+/// `s` a socket handle; `addr` NULL (stop) or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket_monitor(
+    s: *mut c_void,
+    addr: *const c_char,
+    events: c_int,
+) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        let a = if addr.is_null() {
+            None
+        } else {
+            // SAFETY: forwarded contract.
+            Some(unsafe { endpoint(addr) }?)
+        };
+        sock.monitor(a, events).map(|_| 0)
+    })
+}

@@ -40,21 +40,6 @@ pub unsafe extern "C" fn zmq_device(
 }
 
 /// # Safety
-/// `s` must be NULL or a socket handle.
-#[no_mangle]
-pub unsafe extern "C" fn zmq_socket_monitor(
-    s: *mut c_void,
-    _addr: *const c_char,
-    _events: c_int,
-) -> c_int {
-    guard_int(|| {
-        // SAFETY: forwarded contract; a bad socket is ENOTSOCK, as in libzmq.
-        unsafe { super::handles::socket(s) }?;
-        Err(Errno::ENOTSUP)
-    })
-}
-
-/// # Safety
 /// Never dereferences its arguments.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_curve_keypair(

@@ -21,6 +21,16 @@ pub enum Listener {
     Unix(mio::net::UnixListener),
 }
 
+impl Listener {
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        match self {
+            Listener::Tcp(t) => t.as_raw_fd(),
+            Listener::Unix(u) => u.as_raw_fd(),
+        }
+    }
+}
+
 /// Commands for an I/O thread.
 pub enum IoCmd {
     /// Accept connections for `socket` on this listener.

@@ -4,6 +4,7 @@
 use super::session::{Origin, Session};
 use super::stream::Stream;
 use super::{IoCmd, IoShared, Listener};
+use crate::consts::{ZMQ_EVENT_ACCEPTED, ZMQ_EVENT_ACCEPT_FAILED, ZMQ_EVENT_CLOSED};
 use crate::socket::options::Options;
 use crate::socket::SocketShared;
 use crate::transport;
@@ -138,7 +139,7 @@ impl Reactor {
             IoCmd::Pipe(key, _) => self.drive(key, now),
             IoCmd::Close { key } => {
                 if let Some(mut l) = self.listeners.remove(&key) {
-                    deregister_listener(&self.poll, &mut l.listener);
+                    close_listener(&self.poll, &mut l);
                     let children: Vec<u64> = self
                         .sessions
                         .iter()
@@ -160,7 +161,7 @@ impl Reactor {
                     .collect();
                 for k in gone {
                     if let Some(mut l) = self.listeners.remove(&k) {
-                        deregister_listener(&self.poll, &mut l.listener);
+                        close_listener(&self.poll, &mut l);
                     }
                 }
                 let keys: Vec<u64> = self
@@ -280,6 +281,9 @@ impl Reactor {
                     return;
                 }
                 Ok(Some((stream, peer))) => {
+                    l.socket
+                        .monitor
+                        .event(ZMQ_EVENT_ACCEPTED, stream.fd() as u32, &l.endpoint);
                     let skey = self
                         .shared
                         .next_key
@@ -309,6 +313,9 @@ impl Reactor {
                         || e.0 == libc::ENOBUFS
                         || e.0 == libc::ENOMEM =>
                 {
+                    l.socket
+                        .monitor
+                        .event(ZMQ_EVENT_ACCEPT_FAILED, e.0 as u32, &l.endpoint);
                     // Out of descriptors: stop accepting for a while instead
                     // of spinning; the kernel backlog holds the rest.
                     let until = now + l.pause;
@@ -318,8 +325,11 @@ impl Reactor {
                     self.timers.push(Reverse((until, key)));
                     return;
                 }
-                Err(_) => {
+                Err(e) => {
                     // ECONNABORTED and friends: that connection is gone; go on.
+                    l.socket
+                        .monitor
+                        .event(ZMQ_EVENT_ACCEPT_FAILED, e.0 as u32, &l.endpoint);
                 }
             }
         }
@@ -335,6 +345,14 @@ fn register_listener(poll: &Poll, l: &mut Listener, key: u64) -> std::io::Result
             .registry()
             .register(u, Token(key as usize), Interest::READABLE),
     }
+}
+
+/// Stops a listener for good (its fd closes when `l` is dropped).
+fn close_listener(poll: &Poll, l: &mut ListenerObj) {
+    deregister_listener(poll, &mut l.listener);
+    l.socket
+        .monitor
+        .event(ZMQ_EVENT_CLOSED, l.listener.fd() as u32, &l.endpoint);
 }
 
 fn deregister_listener(poll: &Poll, l: &mut Listener) {

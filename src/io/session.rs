@@ -9,6 +9,11 @@
 
 use super::stream::Stream;
 use super::IoShared;
+use crate::consts::{
+    ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
+    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+};
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{pipe_pair, Limits, Notify, PipeEnd, Read, Room};
 use crate::socket::options::Options;
@@ -53,6 +58,12 @@ struct Conn {
     connect_deadline: Option<Instant>,
     peer_address: String,
     handshaken: bool,
+}
+
+impl Conn {
+    fn fd(&self) -> u32 {
+        self.stream.fd() as u32
+    }
 }
 
 pub struct Session {
@@ -323,10 +334,15 @@ impl Session {
                     self.schedule_reconnect(now);
                     return;
                 }
-                if !connecting {
-                    c.peer_address = String::new();
-                }
+                let fd = c.fd();
                 self.conn = Some(c);
+                let ev = if connecting {
+                    // The kernel is still connecting (libzmq reports EINPROGRESS).
+                    (ZMQ_EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u32)
+                } else {
+                    (ZMQ_EVENT_CONNECTED, fd)
+                };
+                self.event(ev.0, ev.1);
             }
             Err(_) => self.schedule_reconnect(now),
         }
@@ -341,7 +357,7 @@ impl Session {
         }
         // A lingering session keeps reconnecting: its queue may still flush.
         let base = Duration::from_millis(self.opts.reconnect_ivl as u64);
-        let wait = if self.opts.reconnect_ivl_max > 0 {
+        let wait: Duration = if self.opts.reconnect_ivl_max > 0 {
             // Exponential backoff up to the maximum.
             let w = self.reconnect_ivl;
             let max = Duration::from_millis(self.opts.reconnect_ivl_max as u64);
@@ -352,6 +368,12 @@ impl Session {
             base + jitter(base)
         };
         self.reconnect_at = Some(now + wait);
+        self.event(ZMQ_EVENT_CONNECT_RETRIED, wait.as_millis() as u32);
+    }
+
+    /// Reports a monitor event about this session's endpoint.
+    fn event(&self, event: i32, value: u32) {
+        self.socket.monitor.event(event, value, &self.endpoint);
     }
 
     /// One round of I/O; Some(reason) when the connection ended.
@@ -366,6 +388,8 @@ impl Session {
                         let _ = transport::tune_tcp_stream(s, &self.opts.tcp_options());
                         c.peer_address = transport::tcp_peer_address(s);
                     }
+                    let fd = c.fd();
+                    self.event(ZMQ_EVENT_CONNECTED, fd);
                 }
                 Ok(false) => return None,
                 Err(_) => return Some(EndReason::ConnectFailed),
@@ -459,6 +483,9 @@ impl Session {
     fn handshake_done(&mut self, info: zmtp::PeerInfo) {
         let Some(c) = self.conn.as_mut() else { return };
         c.handshaken = true;
+        self.socket
+            .monitor
+            .event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &self.endpoint);
         let mut meta = Metadata::new();
         for (k, v) in info.metadata.iter() {
             meta.set(k, v);
@@ -565,9 +592,32 @@ impl Session {
     }
 
     /// The connection is gone: keep the pipe (connect) or give it up (accepted).
-    fn connection_ended(&mut self, reg: &Registry, _reason: EndReason, now: Instant) {
+    fn connection_ended(&mut self, reg: &Registry, reason: EndReason, now: Instant) {
         if let Some(mut c) = self.conn.take() {
             c.stream.deregister(reg);
+            let fd = c.fd();
+            if c.connecting {
+                // Never established: only the socket is gone.
+                self.event(ZMQ_EVENT_CLOSED, fd);
+            } else {
+                if !c.handshaken {
+                    match &reason {
+                        EndReason::Protocol(e) => match e.protocol_error_code() {
+                            Some(code) => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code),
+                            None => self.event(
+                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                                handshake_errno(e) as u32,
+                            ),
+                        },
+                        EndReason::Io(e) => self.event(
+                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                            e.raw_os_error().unwrap_or(libc::EIO) as u32,
+                        ),
+                        _ => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0),
+                    }
+                }
+                self.event(ZMQ_EVENT_DISCONNECTED, fd);
+            }
         }
         // A message half received never reaches the socket.
         self.pending_in = None;
@@ -605,6 +655,14 @@ impl Session {
         if let Some(mut p) = self.pipe.take() {
             p.close();
         }
+    }
+}
+
+/// The errno libzmq reports for a handshake that failed without a code.
+fn handshake_errno(e: &zmtp::Error) -> i32 {
+    match e {
+        zmtp::Error::HandshakeTimeout => libc::ETIMEDOUT,
+        _ => libc::EPROTO,
     }
 }
 

@@ -9,6 +9,14 @@ pub enum Stream {
 }
 
 impl Stream {
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
     pub fn register(&mut self, reg: &Registry, token: Token) -> std::io::Result<()> {
         let i = Interest::READABLE | Interest::WRITABLE;
         match self {

@@ -6,6 +6,7 @@
 mod dist;
 mod fq;
 mod lb;
+pub mod monitor;
 pub mod options;
 pub mod pattern;
 pub mod pipes;
@@ -40,6 +41,7 @@ pub enum SocketCmd {
 pub struct SocketShared {
     pub id: u64,
     pub mailbox: Mailbox<SocketCmd>,
+    pub monitor: monitor::MonitorSlot,
 }
 
 impl Wake for SocketShared {
@@ -99,7 +101,11 @@ impl Socket {
         let mailbox = Mailbox::new().map_err(|_| Errno::EMFILE)?;
         let io_thread = ctx.pick_io_thread(id);
         Ok(Socket {
-            shared: Arc::new(SocketShared { id, mailbox }),
+            shared: Arc::new(SocketShared {
+                id,
+                mailbox,
+                monitor: monitor::MonitorSlot::default(),
+            }),
             ctx,
             opts,
             pipes: PipeSet::default(),
@@ -419,14 +425,16 @@ impl Socket {
             }
             Endpoint::Tcp(ref a) => {
                 let topts = self.opts.tcp_options();
-                let sa = transport::resolve_bind(a, &topts)?;
-                let listener = transport::tcp_listen(sa, &topts)?;
+                let listener = transport::resolve_bind(a, &topts)
+                    .and_then(|sa| transport::tcp_listen(sa, &topts))
+                    .inspect_err(|e| self.bind_failed(addr, *e))?;
                 let local = listener.local_addr().map_err(Errno::from)?;
                 let resolved = transport::tcp_endpoint_string(local);
                 self.start_listener(crate::io::Listener::Tcp(listener), addr, resolved, None)
             }
             Endpoint::Ipc(ref a) => {
-                let (listener, bound) = transport::ipc_listen(a, self.opts.backlog)?;
+                let (listener, bound) = transport::ipc_listen(a, self.opts.backlog)
+                    .inspect_err(|e| self.bind_failed(addr, *e))?;
                 let resolved = bound.to_string();
                 self.start_listener(
                     crate::io::Listener::Unix(listener),
@@ -438,6 +446,12 @@ impl Socket {
         }
     }
 
+    fn bind_failed(&self, addr: &str, e: Errno) {
+        self.shared
+            .monitor
+            .event(ZMQ_EVENT_BIND_FAILED, e.0 as u32, addr);
+    }
+
     fn start_listener(
         &mut self,
         listener: crate::io::Listener,
@@ -446,6 +460,9 @@ impl Socket {
         ipc: Option<transport::IpcBound>,
     ) -> ZResult<()> {
         let io = self.ctx.io(self.io_thread)?;
+        self.shared
+            .monitor
+            .event(ZMQ_EVENT_LISTENING, listener.fd() as u32, &resolved);
         let key = io.new_key();
         io.send(IoCmd::Listen {
             key,
@@ -630,8 +647,30 @@ impl Socket {
         self.reap();
     }
 
+    /// zmq_socket_monitor: `None` stops monitoring.
+    pub fn monitor(&mut self, addr: Option<&str>, events: i32) -> ZResult<()> {
+        self.check_alive()?;
+        let Some(addr) = addr else {
+            self.shared.monitor.stop();
+            return Ok(());
+        };
+        monitor::check_endpoint(addr)?;
+        let id = self.ctx.new_socket_id()?;
+        let mut pair = Socket::new(self.ctx.clone(), ZMQ_PAIR, id)?;
+        pair.opts.linger = 0;
+        self.ctx.register_socket(pair.shared.clone())?;
+        if let Err(e) = pair.bind(addr) {
+            pair.close();
+            return Err(e);
+        }
+        self.shared.monitor.stop();
+        self.shared.monitor.start(pair, events);
+        Ok(())
+    }
+
     /// zmq_close: pipes are handed over to linger on the I/O threads.
     pub fn close(mut self) {
+        self.shared.monitor.stop();
         self.process_commands();
         for r in std::mem::take(&mut self.endpoints) {
             if let EndpointKind::Inproc { name, bound: true } = &r.kind {
