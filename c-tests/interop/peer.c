@@ -13,9 +13,11 @@
  * Roles (pattern: the two roles)
  *   reqrep        req / rep           100 round trips, some multipart
  *   pushpull      push / pull         200 messages of 1-3 frames (0 B..64 KiB),
- *                                     then nothing more
- *   pubsub        pub / sub           6 phases of subscription changes (see
- *                                     below); EP2 is a PUSH->PULL back channel
+ *                                     20000 small ones (past the HWMs), then
+ *                                     nothing more
+ *   pubsub        pub / sub           6 phases of subscription changes on a
+ *                                     live stream (see below); EP2 is a
+ *                                     PUSH->PULL back channel
  *   dealerrouter  dealer / router     two DEALERs, one with ZMQ_ROUTING_ID, one
  *                                     anonymous; the ROUTER checks both ids and
  *                                     routes replies back by id; with two
@@ -376,6 +378,16 @@ static void pp_message (mspec_t *m, int i)
         ms_fill (m, pp_sizes[(i + j) % 6], (unsigned) (i * 8 + j));
 }
 
+/* Bulk message i: "b<i>" and i % 17 'x's. */
+#define PP_BULK 20000
+static int pp_bulk (char *buf, int i)
+{
+    int n = sprintf (buf, "b%d", i);
+    for (int j = 0; j < i % 17; j++)
+        buf[n++] = 'x';
+    return n;
+}
+
 static void role_push (void *ctx)
 {
     void *s = new_socket (ctx, ZMQ_PUSH);
@@ -387,8 +399,15 @@ static void role_push (void *ctx)
         ms_send (s, &m, "push");
         ms_free (&m);
     }
+    /* Then a bulk stream, far beyond the high-water marks: flow control. */
+    for (int i = 0; i < PP_BULK; i++) {
+        char buf[64];
+        int n = pp_bulk (buf, i);
+        if (zmq_send (s, buf, (size_t) n, 0) != n)
+            PFAIL ("bulk send %d: errno %d (%s)", i, zmq_errno (), zmq_strerror (zmq_errno ()));
+    }
     zmq_close (s);
-    printf ("OK push sent=%d\n", PP_N);
+    printf ("OK push sent=%d+%d\n", PP_N, PP_BULK);
 }
 
 static void role_pull (void *ctx)
@@ -404,33 +423,49 @@ static void role_pull (void *ctx)
         ms_expect (s, &m, what);
         ms_free (&m);
     }
+    for (int i = 0; i < PP_BULK; i++) {
+        char want[64], got[64];
+        int n = pp_bulk (want, i);
+        int rc = zmq_recv (s, got, sizeof got, 0);
+        if (rc < 0)
+            PFAIL ("bulk message %d: errno %d (%s)", i, zmq_errno (), zmq_strerror (zmq_errno ()));
+        if (rc != n || memcmp (got, want, (size_t) n) != 0)
+            PFAIL ("bulk message %d: expected '%.*s', got %d bytes '%.*s'", i, n, want, rc,
+                   rc < (int) sizeof got ? rc : (int) sizeof got, got);
+    }
     if (poll_in (s, 300)) {
         mspec_t extra;
         ms_recv (s, &extra, "extra");
         ms_dump ("unexpected extra message", &extra);
-        PFAIL ("received more than %d messages", PP_N);
+        PFAIL ("received more than %d messages", PP_N + PP_BULK);
     }
     zmq_close (s);
-    printf ("OK pull received=%d\n", PP_N);
+    printf ("OK pull received=%d+%d\n", PP_N, PP_BULK);
 }
 
 /* ---- pubsub ------------------------------------------------------------
- * Six phases. Before phase k the SUB changes its subscriptions; the last
- * change subscribes the probe topic "P<k>" (or "" which matches it).
- * Subscriptions from one SUB take effect in order, so once the SUB sees a
- * probe, every earlier change is in force at the PUB. The PUB sends
- * [P<k>]["probe"] every 20 ms until the SUB acks on the back channel, then
- * for i < PS_N and each topic A, AB, B, C the message [topic]["<k>|<i>"]
- * (plus a third frame when i % 4 == 0), then [P<k>]["end"]. The SUB checks
- * it got exactly the messages its subscriptions select, in order. */
+ * Six phases on one live connection. Before phase k the SUB changes its
+ * subscriptions (ps_subscriptions); the last change subscribes the probe
+ * topic "P<k>" (or "", which matches it too). Subscriptions from one SUB take
+ * effect in order, so once the SUB sees a probe every earlier change is in
+ * force at the PUB.
+ *   PUB: every 20 ms, [P<k>]["probe"] and "noise" [t]["~<k>"] on each topic
+ *        t of A, AB, B, C (the stream goes on while the subscriptions
+ *        change), until the SUB acks on the back channel; then for i < PS_N
+ *        and each topic the message [t]["<k>|<i>"] (plus a third frame when
+ *        i % 4 == 0); then [P<k>]["end"].
+ *   SUB: before the first probe only noise on topics of the old OR the new
+ *        subscriptions may arrive; after it, only topics the new ones select
+ *        (so an unsubscribe must have taken effect); then exactly the
+ *        selected data messages, in order, and the end marker. */
 #define PS_N 20
 #define PS_PHASES 6
 static const char *ps_topics[] = {"A", "AB", "B", "C"};
 
-/* Which topics phase k delivers (bit t = ps_topics[t]). */
+/* Which topics phase k's subscriptions select (bit t = ps_topics[t]). */
 static const unsigned ps_expect[PS_PHASES + 1] = {
-  0, 0x3 /*A AB*/, 0x7 /*A AB B*/, 0x7 /*A counted twice*/, 0x4 /*B*/,
-  0xf /*""*/, 0x0};
+  0, 0x3 /*A: A AB*/, 0x7 /*A B: A AB B*/, 0x7 /*A still counted once*/,
+  0x4 /*B*/, 0xf /*"": all*/, 0x0};
 
 static void ps_message (mspec_t *m, int k, int i, int t)
 {
@@ -482,6 +517,16 @@ static void ps_subscriptions (void *s, int k)
     sub_opt (s, ZMQ_SUBSCRIBE, probe);
 }
 
+static void send_pair (void *s, const char *a, const char *b, const char *what)
+{
+    mspec_t m;
+    ms_init (&m);
+    ms_str (&m, "%s", a);
+    ms_str (&m, "%s", b);
+    ms_send (s, &m, what);
+    ms_free (&m);
+}
+
 static void role_pub (void *ctx)
 {
     void *pub = new_socket (ctx, ZMQ_PUB);
@@ -491,17 +536,14 @@ static void role_pub (void *ctx)
     announce ();
     int probes = 0;
     for (int k = 1; k <= PS_PHASES; k++) {
-        char probe[16], ack[16];
+        char probe[16], noise[16];
         snprintf (probe, sizeof probe, "P%d", k);
-        snprintf (ack, sizeof ack, "ack %d", k);
+        snprintf (noise, sizeof noise, "~%d", k);
         int64_t deadline = test_now_ms () + TIMEOUT_MS;
         for (;;) {
-            mspec_t m;
-            ms_init (&m);
-            ms_str (&m, "%s", probe);
-            ms_str (&m, "probe");
-            ms_send (pub, &m, "probe");
-            ms_free (&m);
+            send_pair (pub, probe, "probe", "probe");
+            for (int t = 0; t < 4; t++)
+                send_pair (pub, ps_topics[t], noise, "noise");
             probes++;
             if (poll_in (ctl, 20))
                 break;
@@ -510,7 +552,7 @@ static void role_pub (void *ctx)
         }
         mspec_t a, expect_ack;
         ms_init (&expect_ack);
-        ms_str (&expect_ack, "%s", ack);
+        ms_str (&expect_ack, "ack %d", k);
         ms_recv (ctl, &a, "ack");
         ms_check (&a, &expect_ack, "ack");
         ms_free (&a);
@@ -522,12 +564,7 @@ static void role_pub (void *ctx)
                 ms_send (pub, &m, "publish");
                 ms_free (&m);
             }
-        mspec_t end;
-        ms_init (&end);
-        ms_str (&end, "%s", probe);
-        ms_str (&end, "end");
-        ms_send (pub, &end, "end");
-        ms_free (&end);
+        send_pair (pub, probe, "end", "end");
     }
     mspec_t done, expect_done;
     ms_init (&expect_done);
@@ -541,6 +578,19 @@ static void role_pub (void *ctx)
     printf ("OK pub phases=%d probes=%d\n", PS_PHASES, probes);
 }
 
+/* The topic index of a noise message [t]["~<k>"] of phase k, else -1. */
+static int ps_noise_topic (const mspec_t *m, int k)
+{
+    char noise[16];
+    snprintf (noise, sizeof noise, "~%d", k);
+    if (m->n != 2 || !frame_is (m, 1, noise))
+        return -1;
+    for (int t = 0; t < 4; t++)
+        if (frame_is (m, 0, ps_topics[t]))
+            return t;
+    return -1;
+}
+
 static void role_sub (void *ctx)
 {
     void *sub = new_socket (ctx, ZMQ_SUB);
@@ -548,18 +598,27 @@ static void role_sub (void *ctx)
     attach (sub, 0);
     attach (ctl, 1);
     announce ();
-    int total = 0;
+    int total = 0, noise_before = 0, noise_after = 0;
     for (int k = 1; k <= PS_PHASES; k++) {
-        char probe[16], what[64];
+        char probe[16], what[96];
         snprintf (probe, sizeof probe, "P%d", k);
         ps_subscriptions (sub, k);
-        /* Wait for a probe; nothing else may arrive before it. */
+        /* Until the first probe: noise on old or new topics only. */
+        unsigned before = ps_expect[k - 1] | ps_expect[k];
         mspec_t m;
-        snprintf (what, sizeof what, "phase %d probe", k);
-        ms_recv (sub, &m, what);
-        if (!(m.n == 2 && frame_is (&m, 0, probe) && frame_is (&m, 1, "probe"))) {
-            ms_dump ("got", &m);
-            PFAIL ("phase %d: expected the probe [%s][probe] first", k, probe);
+        for (;;) {
+            snprintf (what, sizeof what, "phase %d: waiting for the probe", k);
+            ms_recv (sub, &m, what);
+            if (m.n == 2 && frame_is (&m, 0, probe) && frame_is (&m, 1, "probe"))
+                break;
+            int t = ps_noise_topic (&m, k);
+            if (t < 0 || !(before & (1u << t))) {
+                ms_dump ("got", &m);
+                PFAIL ("phase %d: before the probe, a message the old and new "
+                       "subscriptions both exclude", k);
+            }
+            noise_before++;
+            ms_free (&m);
         }
         ms_free (&m);
         mspec_t ack;
@@ -567,45 +626,56 @@ static void role_sub (void *ctx)
         ms_str (&ack, "ack %d", k);
         ms_send (ctl, &ack, "ack");
         ms_free (&ack);
-        /* Skip the remaining probes; then exactly the selected messages. */
+        /* After the probe: more probes and noise (only on selected topics)
+         * until the data, then exactly the selected data messages. */
         int n_got = 0;
-        for (int i = 0; i < PS_N; i++)
+        for (int i = 0; i <= PS_N; i++)
             for (int t = 0; t < 4; t++) {
-                if (!(ps_expect[k] & (1u << t)))
+                if (i < PS_N && !(ps_expect[k] & (1u << t)))
                     continue;
-                mspec_t exp;
-                ps_message (&exp, k, i, t);
-                snprintf (what, sizeof what, "phase %d message %d topic %s", k, i,
-                          ps_topics[t]);
+                if (i == PS_N && t > 0)
+                    break;
+                if (i < PS_N)
+                    snprintf (what, sizeof what, "phase %d message %d topic %s", k, i,
+                              ps_topics[t]);
+                else
+                    snprintf (what, sizeof what, "phase %d end marker", k);
                 for (;;) {
                     ms_recv (sub, &m, what);
-                    if (n_got == 0 && m.n == 2 && frame_is (&m, 0, probe)
-                        && frame_is (&m, 1, "probe")) {
+                    if (n_got > 0)
+                        break;
+                    if (m.n == 2 && frame_is (&m, 0, probe) && frame_is (&m, 1, "probe")) {
                         ms_free (&m);
                         continue;
                     }
+                    int nt = ps_noise_topic (&m, k);
+                    if (nt < 0)
+                        break;
+                    if (!(ps_expect[k] & (1u << nt))) {
+                        ms_dump ("got", &m);
+                        PFAIL ("phase %d: after the probe, a message on topic %s, "
+                               "which the subscriptions no longer select",
+                               k, ps_topics[nt]);
+                    }
+                    noise_after++;
+                    ms_free (&m);
+                }
+                if (i == PS_N) {
+                    if (!(m.n == 2 && frame_is (&m, 0, probe) && frame_is (&m, 1, "end"))) {
+                        ms_dump ("got", &m);
+                        PFAIL ("phase %d: expected [%s][end] after %d messages", k, probe,
+                               n_got);
+                    }
+                    ms_free (&m);
                     break;
                 }
+                mspec_t exp;
+                ps_message (&exp, k, i, t);
                 ms_check (&m, &exp, what);
                 ms_free (&m);
                 ms_free (&exp);
                 n_got++;
             }
-        snprintf (what, sizeof what, "phase %d end", k);
-        for (;;) {
-            ms_recv (sub, &m, what);
-            if (n_got == 0 && m.n == 2 && frame_is (&m, 0, probe)
-                && frame_is (&m, 1, "probe")) {
-                ms_free (&m);
-                continue;
-            }
-            break;
-        }
-        if (!(m.n == 2 && frame_is (&m, 0, probe) && frame_is (&m, 1, "end"))) {
-            ms_dump ("got", &m);
-            PFAIL ("phase %d: expected [%s][end] after %d messages", k, probe, n_got);
-        }
-        ms_free (&m);
         total += n_got;
     }
     mspec_t done;
@@ -625,7 +695,8 @@ static void role_sub (void *ctx)
     set_int_opt (sub, ZMQ_LINGER, 0);
     zmq_close (sub);
     zmq_close (ctl);
-    printf ("OK sub phases=%d received=%d\n", PS_PHASES, total);
+    printf ("OK sub phases=%d received=%d noise_before_probe=%d noise_after_probe=%d\n",
+            PS_PHASES, total, noise_before, noise_after);
 }
 
 /* ---- dealerrouter ------------------------------------------------------ */

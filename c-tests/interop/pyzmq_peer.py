@@ -184,14 +184,23 @@ def pp_message(i):
     return m
 
 
+PP_BULK = 20000
+
+
+def pp_bulk(i):
+    return b"b%d" % i + b"x" * (i % 17)
+
+
 def role_push(p):
     s = p.socket(zmq.PUSH)
     p.attach(s, 0)
     p.announce()
     for i in range(PP_N):
         send(s, pp_message(i))
+    for i in range(PP_BULK):
+        s.send(pp_bulk(i))
     s.close()
-    return "sent=%d" % PP_N
+    return "sent=%d+%d" % (PP_N, PP_BULK)
 
 
 def role_pull(p):
@@ -200,10 +209,12 @@ def role_pull(p):
     p.announce()
     for i in range(PP_N):
         expect(s, pp_message(i), "message %d" % i)
+    for i in range(PP_BULK):
+        expect(s, [pp_bulk(i)], "bulk message %d" % i)
     if poll_in(s, 300):
-        fail("received more than %d messages: %s" % (PP_N, show(s.recv_multipart())))
+        fail("received more than %d messages: %s" % (PP_N + PP_BULK, show(s.recv_multipart())))
     s.close()
-    return "received=%d" % PP_N
+    return "received=%d+%d" % (PP_N, PP_BULK)
 
 
 # ---- pubsub -----------------------------------------------------------------
@@ -254,9 +265,12 @@ def role_pub(p):
     probes = 0
     for k in range(1, PS_PHASES + 1):
         probe = b"P%d" % k
+        noise = b"~%d" % k
         deadline = time.monotonic() + TIMEOUT_MS / 1000.0
         while True:
             send(pub, [probe, b"probe"])
+            for t in PS_TOPICS:
+                send(pub, [t, noise])
             probes += 1
             if poll_in(ctl, 20):
                 break
@@ -273,48 +287,64 @@ def role_pub(p):
     return "phases=%d probes=%d" % (PS_PHASES, probes)
 
 
+def ps_noise_topic(m, k):
+    """The topic index of a noise message [t]["~<k>"] of phase k, else -1."""
+    if len(m) == 2 and m[1] == b"~%d" % k and m[0] in PS_TOPICS:
+        return PS_TOPICS.index(m[0])
+    return -1
+
+
 def role_sub(p):
     sub = p.socket(zmq.SUB)
     ctl = p.socket(zmq.PUSH)
     p.attach(sub, 0)
     p.attach(ctl, 1)
     p.announce()
-    total = 0
+    total = noise_before = noise_after = 0
     for k in range(1, PS_PHASES + 1):
         probe = b"P%d" % k
         ps_subscriptions(sub, k)
-        m = recv(sub, "phase %d probe" % k)
-        if m != [probe, b"probe"]:
-            fail("phase %d: expected the probe [%s][probe] first, got %s" % (k, probe, show(m)))
+        before = PS_EXPECT[k - 1] | PS_EXPECT[k]
+        while True:
+            m = recv(sub, "phase %d: waiting for the probe" % k)
+            if m == [probe, b"probe"]:
+                break
+            t = ps_noise_topic(m, k)
+            if t < 0 or not before & (1 << t):
+                fail("phase %d: before the probe, a message the old and new subscriptions "
+                     "both exclude: %s" % (k, show(m)))
+            noise_before += 1
         send(ctl, [b"ack %d" % k])
         n_got = 0
-
-        def next_msg(what):
+        want = [ps_message(k, i, t) for i in range(PS_N) for t in range(4)
+                if PS_EXPECT[k] & (1 << t)]
+        want.append([probe, b"end"])
+        for exp in want:
+            what = "phase %d message %d of %d" % (k, n_got, len(want))
             while True:
                 m = recv(sub, what)
-                if n_got == 0 and m == [probe, b"probe"]:
+                if n_got > 0:
+                    break
+                if m == [probe, b"probe"]:
                     continue
-                return m
-
-        for i in range(PS_N):
-            for t in range(4):
-                if not PS_EXPECT[k] & (1 << t):
-                    continue
-                what = "phase %d message %d topic %s" % (k, i, PS_TOPICS[t].decode())
-                check(next_msg(what), ps_message(k, i, t), what)
-                n_got += 1
-        m = next_msg("phase %d end" % k)
-        if m != [probe, b"end"]:
-            fail("phase %d: expected [%s][end] after %d messages, got %s" % (
-                k, probe, n_got, show(m)))
-        total += n_got
+                nt = ps_noise_topic(m, k)
+                if nt < 0:
+                    break
+                if not PS_EXPECT[k] & (1 << nt):
+                    fail("phase %d: after the probe, a message on topic %s, which the "
+                         "subscriptions no longer select" % (k, PS_TOPICS[nt].decode()))
+                noise_after += 1
+            check(m, exp, what)
+            n_got += 1
+        total += n_got - 1
     send(ctl, [b"done"])
     if poll_in(sub, 100):
         fail("a message arrived after the last phase: %s" % show(sub.recv_multipart()))
     sub.setsockopt(zmq.LINGER, 0)  # see peer.c: only re-queued subscriptions remain
     sub.close()
     ctl.close()
-    return "phases=%d received=%d" % (PS_PHASES, total)
+    return "phases=%d received=%d noise_before_probe=%d noise_after_probe=%d" % (
+        PS_PHASES, total, noise_before, noise_after)
 
 
 # ---- dealerrouter -------------------------------------------------------------

@@ -3,6 +3,7 @@
 use super::handles;
 use super::msg::{self as m, zmq_msg_t};
 use super::{guard_int, guard_ptr};
+use crate::consts::{ZMQ_EVENTS, ZMQ_FD, ZMQ_RCVMORE};
 use crate::errno::{Errno, ZResult};
 use crate::msg::Msg;
 use crate::socket::options::OptValue;
@@ -95,7 +96,11 @@ pub unsafe extern "C" fn zmq_getsockopt(
                 b
             }
         };
-        if cap < bytes.len() {
+        // Numbers want exactly their size, as libzmq checks; RCVMORE, FD and
+        // EVENTS (read by older bindings with larger buffers) take more.
+        let exact = matches!(v, OptValue::Int(_) | OptValue::I64(_) | OptValue::U64(_))
+            && !matches!(option, ZMQ_RCVMORE | ZMQ_FD | ZMQ_EVENTS);
+        if cap < bytes.len() || (exact && cap != bytes.len()) {
             return Err(Errno::EINVAL);
         }
         if optval.is_null() {
@@ -273,7 +278,7 @@ pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags
     guard_int(|| {
         // SAFETY: forwarded contract.
         let (sock, mm) = unsafe { (sock(s)?, m::get(msg)?) };
-        let got = sock.recv(flags)?;
+        let got = sock.recv_frame(flags, true)?;
         let len = got.len();
         *mm = got;
         Ok(clamp(len))

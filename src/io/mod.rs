@@ -2,6 +2,7 @@
 //! (connections with their ZMTP state). Application threads talk to an I/O
 //! thread only through its mailbox; pipes carry the messages.
 
+mod codec;
 mod reactor;
 mod session;
 mod stream;
@@ -63,6 +64,8 @@ pub struct ConnectCmd {
     /// The engine's end of a pipe the socket already has (None with
     /// ZMQ_IMMEDIATE: the pipe is made once connected).
     pub pipe: Option<PipeEnd>,
+    /// CONNECT_ROUTING_ID for a pipe made once connected.
+    pub connect_routing_id: Option<Vec<u8>>,
 }
 
 pub(crate) struct IoShared {

@@ -123,7 +123,7 @@ impl Reactor {
             IoCmd::Connect(c) => {
                 let c = *c;
                 let key = c.key;
-                let s = Session::connecting(
+                let mut s = Session::connecting(
                     key,
                     c.socket,
                     c.opts,
@@ -133,6 +133,7 @@ impl Reactor {
                     self.shared.clone(),
                     now,
                 );
+                s.connect_routing_id = c.connect_routing_id;
                 self.sessions.insert(key, s);
                 self.on_timer(key, now);
             }

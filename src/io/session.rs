@@ -7,6 +7,7 @@
 //! edge-triggered), or stops early when the inbound pipe is full, in which
 //! case the pipe's Writable event resumes it.
 
+use super::codec::{Codec, Raw};
 use super::stream::Stream;
 use super::IoShared;
 use crate::consts::{
@@ -52,7 +53,7 @@ pub enum Origin {
 
 struct Conn {
     stream: Stream,
-    zmtp: zmtp::Connection,
+    codec: Codec,
     /// TCP connect still in progress.
     connecting: bool,
     connect_deadline: Option<Instant>,
@@ -88,6 +89,8 @@ pub struct Session {
     io: Arc<IoShared>,
     /// A handshake completed before on this session's pipe.
     connected_before: bool,
+    /// CONNECT_ROUTING_ID for pipes this session makes once connected.
+    pub connect_routing_id: Option<Vec<u8>>,
 }
 
 impl Session {
@@ -172,6 +175,7 @@ impl Session {
             closing: None,
             io,
             connected_before: false,
+            connect_routing_id: None,
         }
     }
 
@@ -209,7 +213,11 @@ impl Session {
             .then(|| now + Duration::from_millis(self.opts.connect_timeout as u64));
         Conn {
             stream,
-            zmtp: zmtp::Connection::new(self.zmtp_config(), now),
+            codec: if self.opts.socket_type == crate::consts::ZMQ_STREAM {
+                Codec::Raw(Raw::new())
+            } else {
+                Codec::Zmtp(Box::new(zmtp::Connection::new(self.zmtp_config(), now)))
+            },
             connecting,
             connect_deadline,
             peer_address,
@@ -233,7 +241,7 @@ impl Session {
             }
         };
         if let Some(c) = &self.conn {
-            take(c.zmtp.next_deadline());
+            take(c.codec.next_deadline());
             take(c.connect_deadline);
         }
         if let Some(Some(t)) = self.closing {
@@ -268,7 +276,7 @@ impl Session {
         if let Some(c) = &mut self.conn {
             if c.connecting && c.connect_deadline.is_some_and(|t| t <= now) {
                 ended = Some(EndReason::ConnectTimeout);
-            } else if let Err(e) = c.zmtp.handle_timeout(now) {
+            } else if let Err(e) = c.codec.handle_timeout(now) {
                 ended = Some(EndReason::Protocol(e));
             }
         }
@@ -300,7 +308,7 @@ impl Session {
             Some(p) => p.inp.is_finished(),
             None => true,
         };
-        let out_empty = self.conn.as_ref().is_none_or(|c| c.zmtp.out_len() == 0);
+        let out_empty = self.conn.as_ref().is_none_or(|c| c.codec.out_len() == 0);
         if drained && out_empty {
             return false;
         }
@@ -402,6 +410,10 @@ impl Session {
         if let Err(r) = self.pump_out() {
             return Some(r);
         }
+        if self.conn.as_ref().is_some_and(|c| c.codec.close_due()) {
+            // A STREAM socket hung up on this peer.
+            return Some(EndReason::Eof);
+        }
         None
     }
 
@@ -411,7 +423,7 @@ impl Session {
                 break; // pipe full: resume on its Writable event
             }
             let Some(c) = self.conn.as_mut() else { break };
-            let buf = c.zmtp.read_buf();
+            let buf = c.codec.read_buf();
             if buf.is_empty() {
                 break;
             }
@@ -421,7 +433,7 @@ impl Session {
                     self.flush_in();
                     return Err(EndReason::Eof);
                 }
-                Ok(n) => c.zmtp.commit_read(n, now).map_err(EndReason::Protocol)?,
+                Ok(n) => c.codec.commit_read(n, now).map_err(EndReason::Protocol)?,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     self.deliver(now)?;
                     break;
@@ -451,7 +463,7 @@ impl Session {
             let Some(c) = self.conn.as_mut() else {
                 return Ok(true);
             };
-            match c.zmtp.poll_event(now).map_err(EndReason::Protocol)? {
+            match c.codec.poll_event(now).map_err(EndReason::Protocol)? {
                 None => return Ok(true),
                 Some(zmtp::Event::HandshakeDone(info)) => self.handshake_done(info),
                 Some(zmtp::Event::Message(m)) => {
@@ -515,10 +527,13 @@ impl Session {
                 target: self.io.clone(),
                 key: self.key,
             }));
-            self.socket.mailbox.send(SocketCmd::Attach {
-                end: theirs,
-                endpoint: self.endpoint.clone(),
-            });
+            self.socket
+                .mailbox
+                .send(SocketCmd::Attach(Box::new(crate::socket::Attach {
+                    end: theirs,
+                    endpoint: self.endpoint.clone(),
+                    routing_id: self.connect_routing_id.clone(),
+                })));
             self.pipe = Some(mine);
         }
         if let Some(p) = &mut self.pipe {
@@ -543,7 +558,7 @@ impl Session {
             if c.handshaken {
                 if let Some(p) = &mut self.pipe {
                     dry = false;
-                    while c.zmtp.out_len() < OUT_BATCH {
+                    while c.codec.out_len() < OUT_BATCH {
                         match p.inp.read() {
                             Read::Msg(m) => {
                                 if self.skip_out {
@@ -551,7 +566,7 @@ impl Session {
                                     continue;
                                 }
                                 self.out_mid_message = m.more();
-                                c.zmtp.send(&m).map_err(EndReason::Protocol)?;
+                                c.codec.send(&m).map_err(EndReason::Protocol)?;
                             }
                             Read::Empty | Read::Closed => {
                                 dry = true;
@@ -577,13 +592,13 @@ impl Session {
         }
         loop {
             let mut slices = [IoSlice::new(&[]); 64];
-            let n = c.zmtp.out_slices(&mut slices);
+            let n = c.codec.out_slices(&mut slices);
             if n == 0 {
                 return Ok(true);
             }
             match c.stream.write_vectored(&slices[..n]) {
                 Ok(0) => return Err(EndReason::Eof),
-                Ok(k) => c.zmtp.consume_out(k),
+                Ok(k) => c.codec.consume_out(k),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(EndReason::Io(e)),
@@ -637,7 +652,7 @@ impl Session {
                 self.closing = Some(Some(now));
             }
             Origin::Connect { .. } => {
-                if self.opts.immediate {
+                if self.opts.pipe_per_connection() {
                     if let Some(mut p) = self.pipe.take() {
                         p.close();
                     }

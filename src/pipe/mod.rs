@@ -231,8 +231,10 @@ impl Writer {
     }
 
     fn refresh_peer_progress(&mut self) {
+        // msgs is stored last and loaded first, so bytes is never newer
+        // than msgs: at worst we see less room than there is.
         self.peer_read_msgs = self.shared.read_msgs.load(Ordering::SeqCst);
-        self.peer_read_bytes = self.shared.read_bytes.load(Ordering::SeqCst);
+        self.peer_read_bytes = self.shared.read_bytes.load(Ordering::Acquire);
     }
 
     /// Appends a frame (call `room` first). Nothing is visible until `flush`.
@@ -417,8 +419,19 @@ impl Reader {
         }
     }
 
+    /// CONFLATE: anything newer than what we hold replaces it.
+    fn take_newest(&mut self) {
+        let mut st = self.shared.lock();
+        if !st.items.is_empty() {
+            self.local = std::mem::take(&mut st.items);
+        }
+    }
+
     /// Takes the next frame.
     pub fn read(&mut self) -> Read {
+        if self.shared.conflate {
+            self.take_newest();
+        }
         if self.local.is_empty() && !self.refill() {
             return if self.closed {
                 Read::Closed
@@ -432,12 +445,17 @@ impl Reader {
                     let whole = !m.more() as u64;
                     self.read_bytes += m.len() as u64;
                     self.read_msgs += whole;
-                    self.shared
-                        .read_msgs
-                        .store(self.read_msgs, Ordering::SeqCst);
+                    // Progress is public at once (the writer's room check
+                    // reads it), and the one SeqCst store pairs with the
+                    // writer's SeqCst flag: one of us always sees the other.
                     self.shared
                         .read_bytes
-                        .store(self.read_bytes, Ordering::SeqCst);
+                        .store(self.read_bytes, Ordering::Release);
+                    if whole == 1 {
+                        self.shared
+                            .read_msgs
+                            .store(self.read_msgs, Ordering::SeqCst);
+                    }
                     if self.shared.writer_waiting.load(Ordering::SeqCst) {
                         self.report_progress(whole, m.len() as u64);
                     }
@@ -450,6 +468,9 @@ impl Reader {
 
     /// Whether a frame is ready, without taking it.
     pub fn has_data(&mut self) -> bool {
+        if self.shared.conflate {
+            self.take_newest();
+        }
         !self.local.is_empty() || self.refill()
     }
 

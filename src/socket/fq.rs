@@ -51,6 +51,7 @@ impl FairQueue {
             };
             match read {
                 Read::Msg(m) => {
+                    pipes.last_read = Some(id);
                     self.more = m.more();
                     if !self.more {
                         self.current = (self.current + 1) % self.active.len();

@@ -31,10 +31,20 @@ use std::time::{Duration, Instant};
 pub enum SocketCmd {
     /// A pipe event (key = pipe id).
     Pipe(PipeId, PipeEvent),
-    /// A new pipe from a peer that connected to one of our endpoints.
-    Attach { end: PipeEnd, endpoint: String },
+    /// A new pipe: a peer connected to one of our endpoints, or (IMMEDIATE,
+    /// STREAM) a connect of ours completed; `routing_id` from CONNECT_ROUTING_ID.
+    Attach(Box<Attach>),
     /// The context is terminating: blocking calls return ETERM.
     Stop,
+}
+
+/// A pipe handed to a socket by another thread.
+pub struct Attach {
+    pub end: PipeEnd,
+    /// The endpoint it belongs to (for unbind/disconnect).
+    pub endpoint: String,
+    /// Its CONNECT_ROUTING_ID, if any.
+    pub routing_id: Option<Vec<u8>>,
 }
 
 /// The part of a socket other threads may hold.
@@ -159,8 +169,9 @@ impl Socket {
                         self.pattern.hiccuped(&mut self.pipes, id);
                     }
                 }
-                SocketCmd::Attach { end, endpoint } => {
-                    self.attach(end, endpoint);
+                SocketCmd::Attach(a) => {
+                    let a = *a;
+                    self.attach_named(a.end, a.endpoint, a.routing_id);
                 }
                 SocketCmd::Stop => self.stopped = true,
             }
@@ -273,7 +284,14 @@ impl Socket {
         }
     }
 
+    /// Receives a frame without connection metadata (zmq_recv).
     pub fn recv(&mut self, flags: i32) -> ZResult<Msg> {
+        self.recv_frame(flags, false)
+    }
+
+    /// Receives a frame; `with_meta` attaches the connection's properties
+    /// (zmq_msg_recv, for zmq_msg_gets).
+    pub fn recv_frame(&mut self, flags: i32, with_meta: bool) -> ZResult<Msg> {
         self.check_alive()?;
         self.process_commands();
         self.check_alive()?;
@@ -281,7 +299,11 @@ impl Socket {
         let mut deadline = None;
         loop {
             match self.pattern.recv(&mut self.pipes, &self.opts) {
-                Ok(m) => {
+                Ok(mut m) => {
+                    if with_meta && m.metadata().is_none() {
+                        let meta = self.pipes.last_read.and_then(|id| self.pipes.get(id));
+                        m.set_metadata(meta.and_then(|p| p.meta.clone()));
+                    }
                     self.reap();
                     self.rcvmore = m.more();
                     return Ok(m);
@@ -399,7 +421,7 @@ impl Socket {
     pub fn bind(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
         self.process_commands();
-        let ep = parse_for_type(addr, false)?;
+        let ep = parse_for_type(addr, false, self.opts.socket_type)?;
         match ep {
             Endpoint::Inproc(name) => {
                 let pending = self.ctx.inproc_bind(&name, self.inproc_peer())?;
@@ -502,7 +524,7 @@ impl Socket {
     pub fn connect(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
         self.process_commands();
-        let ep = parse_for_type(addr, true)?;
+        let ep = parse_for_type(addr, true, self.opts.socket_type)?;
         match ep {
             Endpoint::Inproc(name) => {
                 let me = self.inproc_peer();
@@ -525,10 +547,14 @@ impl Socket {
                         mine.out.flush();
                         theirs.out.write(their.intro.clone());
                         theirs.out.flush();
-                        their.socket.mailbox.send(SocketCmd::Attach {
-                            end: theirs,
-                            endpoint: addr.to_string(),
-                        });
+                        their
+                            .socket
+                            .mailbox
+                            .send(SocketCmd::Attach(Box::new(Attach {
+                                end: theirs,
+                                endpoint: addr.to_string(),
+                                routing_id: None,
+                            })));
                         mine
                     }
                     crate::ctx::InprocConnect::Pending(mine) => mine,
@@ -547,7 +573,9 @@ impl Socket {
             Endpoint::Tcp(_) | Endpoint::Ipc(_) => {
                 let io = self.ctx.io(self.io_thread)?;
                 let key = io.new_key();
-                let engine_end = if self.opts.immediate {
+                let mut connect_routing_id = None;
+                let engine_end = if self.opts.pipe_per_connection() {
+                    connect_routing_id = self.opts.connect_routing_id.take();
                     None
                 } else {
                     let (out, inp) = self.pipe_limits();
@@ -564,6 +592,7 @@ impl Socket {
                     socket: self.shared.clone(),
                     opts: Arc::new(self.opts.clone()),
                     pipe: engine_end,
+                    connect_routing_id,
                 })));
                 self.endpoints.push(EndpointRecord {
                     bound: false,
@@ -691,8 +720,12 @@ impl Socket {
 
 /// Parses an endpoint; udp is only for RADIO/DISH/DGRAM, which this socket
 /// is not (ENOCOMPATPROTO, as libzmq says).
-fn parse_for_type(addr: &str, connect: bool) -> ZResult<Endpoint> {
+fn parse_for_type(addr: &str, connect: bool, socket_type: i32) -> ZResult<Endpoint> {
     if addr.starts_with("udp://") {
+        return Err(Errno::ENOCOMPATPROTO);
+    }
+    if socket_type == ZMQ_STREAM && addr.starts_with("inproc://") {
+        // STREAM peers are raw connections.
         return Err(Errno::ENOCOMPATPROTO);
     }
     if connect {

@@ -321,6 +321,12 @@ impl Options {
         })
     }
 
+    /// Whether a connect gets its pipe only once connected (and loses it on
+    /// disconnect): ZMQ_IMMEDIATE, and STREAM, whose peers are connections.
+    pub fn pipe_per_connection(&self) -> bool {
+        self.immediate || self.socket_type == ZMQ_STREAM
+    }
+
     /// The options that shape TCP sockets.
     pub fn tcp_options(&self) -> crate::transport::TcpOptions {
         crate::transport::TcpOptions {

@@ -5,6 +5,7 @@
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, Read, Room};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 pub type PipeId = u64;
@@ -52,12 +53,9 @@ impl Pipe {
                     self.meta = m.metadata().cloned();
                     self.identified = true;
                 }
-                Read::Msg(mut m) => {
-                    if m.metadata().is_none() {
-                        m.set_metadata(self.meta.clone());
-                    }
-                    return Read::Msg(m);
-                }
+                // Connection metadata is attached by the socket, only for
+                // callers that can read it (zmq_msg_recv).
+                Read::Msg(m) => return Read::Msg(m),
                 other => return other,
             }
         }
@@ -111,12 +109,34 @@ impl Pipe {
     }
 }
 
+/// Pipe ids are small sequential numbers chosen by the socket, not input
+/// from peers, so a multiplicative hash is enough (and several times
+/// cheaper than SipHash on the per-message path).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// Every pipe of a socket plus the ones found dead during an operation.
 #[derive(Default)]
 pub struct PipeSet {
-    pub map: HashMap<PipeId, Pipe>,
+    pub map: HashMap<PipeId, Pipe, BuildHasherDefault<IdHasher>>,
     /// Pipes a pattern found closed; the socket detaches them afterwards.
     pub dead: Vec<PipeId>,
+    /// The pipe the last received frame came from (for its metadata).
+    pub last_read: Option<PipeId>,
 }
 
 impl PipeSet {

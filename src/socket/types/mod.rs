@@ -6,6 +6,7 @@ mod pipeline;
 mod pubsub;
 mod reqrep;
 mod router;
+mod stream;
 
 use super::pattern::Pattern;
 use crate::consts::*;
@@ -24,6 +25,7 @@ pub fn new_pattern(socket_type: i32) -> ZResult<Box<dyn Pattern>> {
         ZMQ_XPUB => Box::new(pubsub::Publisher::new(true)),
         ZMQ_SUB => Box::new(pubsub::Subscriber::new(false)),
         ZMQ_XSUB => Box::new(pubsub::Subscriber::new(true)),
+        ZMQ_STREAM => Box::new(stream::Stream::new()),
         _ => return Err(Errno::EINVAL),
     })
 }

@@ -51,7 +51,10 @@ impl Pattern for Pair {
         let id = self.pipe.ok_or(Errno::EAGAIN)?;
         let p = pipes.get(id).ok_or(Errno::EAGAIN)?;
         match p.read() {
-            Read::Msg(m) => Ok(m),
+            Read::Msg(m) => {
+                pipes.last_read = Some(id);
+                Ok(m)
+            }
             Read::Empty => Err(Errno::EAGAIN),
             Read::Closed => {
                 pipes.mark_dead(id);

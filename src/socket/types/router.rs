@@ -181,7 +181,6 @@ impl Pattern for Router {
             let rid = self.ids.get(&pid).cloned().unwrap_or_default();
             let mut idf = Msg::from_vec(rid);
             idf.set_more(true);
-            idf.set_metadata(m.metadata().cloned());
             self.prefetched = Some(m);
             self.recv_more = true;
             return Ok(idf);
