@@ -193,19 +193,25 @@ def pp_bulk(i):
 
 def role_push(p):
     s = p.socket(zmq.PUSH)
+    ctl = p.socket(zmq.PULL)  # the puller's "done" (see peer.c: pp_done)
     p.attach(s, 0)
+    p.attach(ctl, 1)
     p.announce()
     for i in range(PP_N):
         send(s, pp_message(i))
     for i in range(PP_BULK):
         s.send(pp_bulk(i))
+    expect(ctl, [b"done"], "done")
     s.close()
+    ctl.close()
     return "sent=%d+%d" % (PP_N, PP_BULK)
 
 
 def role_pull(p):
     s = p.socket(zmq.PULL)
+    ctl = p.socket(zmq.PUSH)
     p.attach(s, 0)
+    p.attach(ctl, 1)
     p.announce()
     for i in range(PP_N):
         expect(s, pp_message(i), "message %d" % i)
@@ -213,7 +219,9 @@ def role_pull(p):
         expect(s, [pp_bulk(i)], "bulk message %d" % i)
     if poll_in(s, 300):
         fail("received more than %d messages: %s" % (PP_N + PP_BULK, show(s.recv_multipart())))
+    send(ctl, [b"done"])
     s.close()
+    ctl.close()
     return "received=%d+%d" % (PP_N, PP_BULK)
 
 

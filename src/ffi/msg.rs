@@ -101,15 +101,9 @@ pub unsafe extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: size_t) -> c_int {
     guard_int(|| {
-        let mut v = Vec::new();
-        if size > 33 {
-            v.try_reserve_exact(size).map_err(|_| Errno::ENOMEM)?;
-            v.resize(size, 0);
-            // SAFETY: forwarded contract.
-            return unsafe { put(msg, Msg::from_vec(v)) }.map(|_| 0);
-        }
+        let m = Msg::try_with_size(size).ok_or(Errno::ENOMEM)?;
         // SAFETY: forwarded contract.
-        unsafe { put(msg, Msg::with_size(size)) }.map(|_| 0)
+        unsafe { put(msg, m) }.map(|_| 0)
     })
 }
 

@@ -95,6 +95,25 @@ impl Msg {
         }
     }
 
+    /// A zero-filled body of `len` bytes, or None when memory runs out
+    /// (zmq_msg_init_size reports ENOMEM instead of aborting). Large bodies
+    /// come from calloc, whose fresh pages cost no zeroing.
+    pub fn try_with_size(len: usize) -> Option<Msg> {
+        if len <= INLINE_CAP {
+            return Some(Msg::with_size(len));
+        }
+        let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+        // SAFETY: the layout has a non-zero size (len > INLINE_CAP).
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: allocated by the global allocator with exactly this layout
+        // (capacity len, align 1), and all len bytes are initialised (zero).
+        let v = unsafe { Vec::from_raw_parts(ptr, len, len) };
+        Some(Msg::from_vec(v))
+    }
+
     /// A copy of `data`.
     pub fn from_slice(data: &[u8]) -> Msg {
         if data.len() <= INLINE_CAP {
@@ -301,6 +320,15 @@ mod tests {
         let m = Msg::from_vec(vec![7; INLINE_CAP + 1]);
         assert!(m.is_heap());
         assert_eq!(m.len(), INLINE_CAP + 1);
+    }
+
+    #[test]
+    fn try_with_size_is_zeroed() {
+        let m = Msg::try_with_size(100_000).unwrap();
+        assert_eq!(m.len(), 100_000);
+        assert!(m.data().iter().all(|&b| b == 0));
+        assert_eq!(Msg::try_with_size(3).unwrap().data(), &[0, 0, 0]);
+        assert!(Msg::try_with_size(usize::MAX).is_none());
     }
 
     #[test]

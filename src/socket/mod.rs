@@ -95,7 +95,6 @@ pub struct Socket {
     last_endpoint: String,
     endpoints: Vec<EndpointRecord>,
     io_thread: usize,
-    next_pipe: PipeId,
 }
 
 impl Socket {
@@ -126,7 +125,6 @@ impl Socket {
             last_endpoint: String::new(),
             endpoints: Vec::new(),
             io_thread,
-            next_pipe: 1,
         })
     }
 
@@ -154,18 +152,18 @@ impl Socket {
         while let Some(cmd) = cmds.pop_front() {
             match cmd {
                 SocketCmd::Pipe(id, PipeEvent::Readable) => {
-                    if self.pipes.map.contains_key(&id) {
+                    if self.pipes.contains(id) {
                         self.pattern.read_activated(&mut self.pipes, id);
                     }
                 }
                 SocketCmd::Pipe(id, PipeEvent::Writable) => {
-                    if self.pipes.map.contains_key(&id) {
+                    if self.pipes.contains(id) {
                         self.pattern.write_activated(&mut self.pipes, id);
                     }
                 }
                 SocketCmd::Pipe(id, PipeEvent::Closed) => self.peer_closed(id),
                 SocketCmd::Pipe(id, PipeEvent::Hiccup) => {
-                    if self.pipes.map.contains_key(&id) {
+                    if self.pipes.contains(id) {
                         self.pattern.hiccuped(&mut self.pipes, id);
                     }
                 }
@@ -194,9 +192,9 @@ impl Socket {
     /// Detaches the pipes a pattern found dead.
     fn reap(&mut self) {
         while let Some(id) = self.pipes.dead.pop() {
-            if self.pipes.map.contains_key(&id) {
+            if self.pipes.contains(id) {
                 self.pattern.detach(&mut self.pipes, id);
-                if let Some(mut p) = self.pipes.map.remove(&id) {
+                if let Some(mut p) = self.pipes.remove(id) {
                     p.end.close();
                 }
             }
@@ -214,15 +212,16 @@ impl Socket {
         endpoint: String,
         connect_rid: Option<Vec<u8>>,
     ) -> PipeId {
-        let id = self.next_pipe;
-        self.next_pipe += 1;
-        end.set_notify(Some(Notify {
-            target: self.shared.clone(),
-            key: id,
-        }));
         let mut pipe = Pipe::new(end, endpoint);
         pipe.connect_routing_id = connect_rid;
-        self.pipes.map.insert(id, pipe);
+        let id = self.pipes.insert(pipe);
+        if let Some(p) = self.pipes.get(id) {
+            // Events before this are caught up by the pattern's first look.
+            p.end.set_notify(Some(Notify {
+                target: self.shared.clone(),
+                key: id,
+            }));
+        }
         self.pattern.attach(&mut self.pipes, id, &self.opts);
         id
     }
@@ -369,7 +368,7 @@ impl Socket {
 
     /// HWM changes apply to existing pipes at once (as in libzmq).
     fn apply_hwms(&mut self) {
-        for p in self.pipes.map.values_mut() {
+        for (_, p) in self.pipes.iter_mut() {
             p.end.out.set_hwm(self.opts.sndhwm as u64);
             p.end.inp.set_hwm(self.opts.rcvhwm as u64);
         }
@@ -665,10 +664,9 @@ impl Socket {
     fn close_pipes_of(&mut self, endpoint: &str) {
         let ids: Vec<PipeId> = self
             .pipes
-            .map
-            .iter()
+            .iter_mut()
             .filter(|(_, p)| p.endpoint == endpoint)
-            .map(|(&id, _)| id)
+            .map(|(id, _)| id)
             .collect();
         for id in ids {
             self.pipes.mark_dead(id);
@@ -710,7 +708,7 @@ impl Socket {
             }
         }
         let linger = self.opts.linger;
-        for (_, mut p) in self.pipes.map.drain() {
+        for mut p in self.pipes.take_all() {
             p.end.out.close();
             p.end.inp.close();
         }

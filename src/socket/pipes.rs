@@ -4,8 +4,6 @@
 
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, Read, Room};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 pub type PipeId = u64;
@@ -109,44 +107,132 @@ impl Pipe {
     }
 }
 
-/// Pipe ids are small sequential numbers chosen by the socket, not input
-/// from peers, so a multiplicative hash is enough (and several times
-/// cheaper than SipHash on the per-message path).
-#[derive(Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// Every pipe of a socket plus the ones found dead during an operation.
+/// Every pipe of a socket, in a slab: a `PipeId` is a slot index plus the
+/// slot's generation, so lookups on the per-message path are an index, and
+/// an event for a pipe that is gone never reaches a pipe reusing its slot.
 #[derive(Default)]
 pub struct PipeSet {
-    pub map: HashMap<PipeId, Pipe, BuildHasherDefault<IdHasher>>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    len: usize,
     /// Pipes a pattern found closed; the socket detaches them afterwards.
     pub dead: Vec<PipeId>,
     /// The pipe the last received frame came from (for its metadata).
     pub last_read: Option<PipeId>,
 }
 
+#[derive(Default)]
+struct Slot {
+    generation: u32,
+    pipe: Option<Pipe>,
+}
+
+fn split(id: PipeId) -> (usize, u32) {
+    ((id & 0xFFFF_FFFF) as usize, (id >> 32) as u32)
+}
+
 impl PipeSet {
+    /// Stores a pipe and returns its id.
+    pub fn insert(&mut self, pipe: Pipe) -> PipeId {
+        let index = match self.free.pop() {
+            Some(i) => i as usize,
+            None => {
+                self.slots.push(Slot::default());
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[index];
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.pipe = Some(pipe);
+        self.len += 1;
+        ((slot.generation as u64) << 32) | index as u64
+    }
+
     pub fn get(&mut self, id: PipeId) -> Option<&mut Pipe> {
-        self.map.get_mut(&id)
+        let (index, generation) = split(id);
+        match self.slots.get_mut(index) {
+            Some(s) if s.generation == generation => s.pipe.as_mut(),
+            _ => None,
+        }
+    }
+
+    pub fn contains(&self, id: PipeId) -> bool {
+        let (index, generation) = split(id);
+        matches!(self.slots.get(index), Some(s) if s.generation == generation && s.pipe.is_some())
+    }
+
+    pub fn remove(&mut self, id: PipeId) -> Option<Pipe> {
+        let (index, generation) = split(id);
+        let slot = self.slots.get_mut(index)?;
+        if slot.generation != generation {
+            return None;
+        }
+        let pipe = slot.pipe.take()?;
+        self.free.push(index as u32);
+        self.len -= 1;
+        Some(pipe)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every pipe with its id.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (PipeId, &mut Pipe)> {
+        self.slots.iter_mut().enumerate().filter_map(|(i, s)| {
+            let g = s.generation;
+            s.pipe.as_mut().map(|p| (((g as u64) << 32) | i as u64, p))
+        })
+    }
+
+    /// Removes and returns every pipe.
+    pub fn take_all(&mut self) -> Vec<Pipe> {
+        self.free.clear();
+        self.len = 0;
+        let mut out = Vec::new();
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            if let Some(p) = s.pipe.take() {
+                out.push(p);
+            }
+            self.free.push(i as u32);
+        }
+        out
     }
 
     pub fn mark_dead(&mut self, id: PipeId) {
         if !self.dead.contains(&id) {
             self.dead.push(id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipe::{pipe_pair, Limits};
+
+    fn pipe() -> Pipe {
+        let (a, _b) = pipe_pair(Limits::default(), Limits::default());
+        Pipe::new(a, String::new())
+    }
+
+    #[test]
+    fn stale_ids_never_reach_a_reused_slot() {
+        let mut set = PipeSet::default();
+        let a = set.insert(pipe());
+        assert!(set.remove(a).is_some());
+        let b = set.insert(pipe());
+        assert_ne!(a, b);
+        assert!(set.get(a).is_none());
+        assert!(!set.contains(a));
+        assert!(set.get(b).is_some());
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.iter_mut().count(), 1);
+        assert_eq!(set.take_all().len(), 1);
+        assert!(set.is_empty());
     }
 }
