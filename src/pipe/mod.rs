@@ -47,8 +47,20 @@ impl Notify {
     }
 }
 
+/// Keeps what one side writes often off the cache line the other side
+/// reads often, so a steady stream does not bounce lines between cores.
+#[repr(align(64))]
+struct Line<T>(T);
+
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 struct Shared {
-    state: Mutex<State>,
+    state: Line<Mutex<State>>,
     /// Messages in flight allowed; 0 = unlimited.
     hwm: AtomicU64,
     /// Bytes in flight allowed; 0 = unlimited.
@@ -58,6 +70,10 @@ struct Shared {
     /// Mirror of `State::writer_waiting`, read by the reader without the lock.
     writer_waiting: AtomicBool,
     /// Consumed so far, published by the reader on every read (no lock).
+    progress: Line<Progress>,
+}
+
+struct Progress {
     read_msgs: AtomicU64,
     read_bytes: AtomicU64,
 }
@@ -124,13 +140,15 @@ pub fn queue(hwm: u64, byte_cap: u64) -> (Writer, Reader) {
 /// Makes one queue; with `conflate` each message replaces the unread one.
 pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
     let shared = Arc::new(Shared {
-        state: Mutex::new(State::default()),
+        state: Line(Mutex::new(State::default())),
         hwm: AtomicU64::new(hwm),
         byte_cap: AtomicU64::new(byte_cap),
         conflate,
         writer_waiting: AtomicBool::new(false),
-        read_msgs: AtomicU64::new(0),
-        read_bytes: AtomicU64::new(0),
+        progress: Line(Progress {
+            read_msgs: AtomicU64::new(0),
+            read_bytes: AtomicU64::new(0),
+        }),
     });
     (
         Writer {
@@ -233,8 +251,8 @@ impl Writer {
     fn refresh_peer_progress(&mut self) {
         // msgs is stored last and loaded first, so bytes is never newer
         // than msgs: at worst we see less room than there is.
-        self.peer_read_msgs = self.shared.read_msgs.load(Ordering::SeqCst);
-        self.peer_read_bytes = self.shared.read_bytes.load(Ordering::Acquire);
+        self.peer_read_msgs = self.shared.progress.read_msgs.load(Ordering::SeqCst);
+        self.peer_read_bytes = self.shared.progress.read_bytes.load(Ordering::Acquire);
     }
 
     /// Appends a frame (call `room` first). Nothing is visible until `flush`.
@@ -449,10 +467,12 @@ impl Reader {
                     // reads it), and the one SeqCst store pairs with the
                     // writer's SeqCst flag: one of us always sees the other.
                     self.shared
+                        .progress
                         .read_bytes
                         .store(self.read_bytes, Ordering::Release);
                     if whole == 1 {
                         self.shared
+                            .progress
                             .read_msgs
                             .store(self.read_msgs, Ordering::SeqCst);
                     }
