@@ -351,3 +351,13 @@ mod tests {
         assert_eq!(EMTHREAD, ZMQ_HAUSNUMERO + 54);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Rampart's extensions (include/rampart.h).
+
+pub const ZMQ_RAMPART_PROFILE: c_int = 0x52410001;
+pub const RAMPART_PROFILE_COMPAT: c_int = 0;
+pub const RAMPART_PROFILE_DEFAULT: c_int = 1;
+pub const RAMPART_PROFILE_STRICT: c_int = 2;
+pub const ZMQ_RAMPART_PIPE_BYTE_CAP: c_int = 0x52410101;
+pub const ZMQ_RAMPART_HANDSHAKE_FRAME_CAP: c_int = 0x52410102;

@@ -124,6 +124,11 @@ impl CtxShared {
             ZMQ_MSG_T_SIZE => 64,
             ZMQ_THREAD_SCHED_POLICY => st.thread_sched_policy,
             ZMQ_THREAD_NAME_PREFIX => st.thread_name_prefix,
+            ZMQ_RAMPART_PROFILE => match self.defaults.profile {
+                crate::guard::Profile::Compat => RAMPART_PROFILE_COMPAT,
+                crate::guard::Profile::Default => RAMPART_PROFILE_DEFAULT,
+                crate::guard::Profile::Strict => RAMPART_PROFILE_STRICT,
+            },
             _ => return Err(Errno::EINVAL),
         })
     }

@@ -265,6 +265,16 @@ impl Options {
                 }
                 self.metadata.push((k.to_string(), val.as_bytes().to_vec()));
             }
+            ZMQ_RAMPART_PIPE_BYTE_CAP => {
+                self.pipe_byte_cap = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
+            }
+            ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => {
+                self.handshake_frame_cap = match int64(v)? {
+                    -1 => None,
+                    n if n >= 64 => Some(n as u64),
+                    _ => return Err(Errno::EINVAL),
+                }
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())
@@ -317,6 +327,10 @@ impl Options {
             ZMQ_PLAIN_USERNAME => Str(String::from_utf8_lossy(&self.plain_username).into_owned()),
             ZMQ_PLAIN_PASSWORD => Str(String::from_utf8_lossy(&self.plain_password).into_owned()),
             ZMQ_THREAD_SAFE => Int(0),
+            ZMQ_RAMPART_PIPE_BYTE_CAP => I64(self.pipe_byte_cap.min(i64::MAX as u64) as i64),
+            ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => I64(self
+                .handshake_frame_cap
+                .map_or(-1, |c| c.min(i64::MAX as u64) as i64)),
             _ => return Err(Errno::EINVAL),
         })
     }
