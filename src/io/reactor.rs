@@ -194,16 +194,26 @@ impl Reactor {
         let Some(s) = self.sessions.get_mut(&key) else {
             return;
         };
-        let before = s.deadline();
         if s.drive(self.poll.registry(), now) {
-            let after = s.deadline();
-            if after != before {
-                if let Some(t) = after {
-                    self.timers.push(Reverse((t, key)));
-                }
-            }
+            self.schedule(key);
         } else {
             self.end_session(key);
+        }
+    }
+
+    /// Makes sure the heap holds an entry no later than the session's
+    /// deadline. A deadline that moves later (heartbeats, on every message)
+    /// adds nothing: the earlier entry fires and reschedules, so the heap
+    /// keeps about one entry per session.
+    fn schedule(&mut self, key: u64) {
+        let Some(s) = self.sessions.get_mut(&key) else {
+            return;
+        };
+        if let Some(t) = s.deadline() {
+            if s.scheduled.is_none_or(|at| t < at) {
+                s.scheduled = Some(t);
+                self.timers.push(Reverse((t, key)));
+            }
         }
     }
 
@@ -221,9 +231,7 @@ impl Reactor {
             return;
         };
         if s.on_timer(self.poll.registry(), now) {
-            if let Some(t) = s.deadline() {
-                self.timers.push(Reverse((t, key)));
-            }
+            self.schedule(key);
         } else {
             self.end_session(key);
         }
@@ -235,15 +243,21 @@ impl Reactor {
                 break;
             }
             self.timers.pop();
-            // Entries can be stale: only act when the object is really due.
-            let due = match self.sessions.get(&key) {
-                Some(s) => s.deadline().is_some_and(|d| d <= now),
-                None => self
-                    .listeners
-                    .get(&key)
-                    .is_some_and(|l| l.paused_until.is_some_and(|p| p <= now)),
-            };
-            if due {
+            if let Some(s) = self.sessions.get_mut(&key) {
+                if s.scheduled == Some(t) {
+                    s.scheduled = None;
+                }
+                if s.deadline().is_some_and(|d| d <= now) {
+                    self.on_timer(key, now);
+                } else {
+                    // Its deadline moved later since: wait for that instead.
+                    self.schedule(key);
+                }
+            } else if self
+                .listeners
+                .get(&key)
+                .is_some_and(|l| l.paused_until.is_some_and(|p| p <= now))
+            {
                 self.on_timer(key, now);
             }
         }
@@ -301,10 +315,8 @@ impl Reactor {
                         now,
                     );
                     if s.register(self.poll.registry()).is_ok() {
-                        if let Some(t) = s.deadline() {
-                            self.timers.push(Reverse((t, skey)));
-                        }
                         self.sessions.insert(skey, s);
+                        self.schedule(skey);
                         self.drive(skey, now);
                     }
                 }

@@ -91,6 +91,8 @@ pub struct Session {
     connected_before: bool,
     /// CONNECT_ROUTING_ID for pipes this session makes once connected.
     pub connect_routing_id: Option<Vec<u8>>,
+    /// The earliest timer entry the reactor holds for us.
+    pub scheduled: Option<Instant>,
 }
 
 impl Session {
@@ -176,6 +178,7 @@ impl Session {
             io,
             connected_before: false,
             connect_routing_id: None,
+            scheduled: None,
         }
     }
 

@@ -190,15 +190,20 @@ impl Socket {
     }
 
     /// Detaches the pipes a pattern found dead.
-    fn reap(&mut self) {
+    /// Returns whether any pipe went (the pattern's state may have changed,
+    /// e.g. a STREAM disconnect notification is ready).
+    fn reap(&mut self) -> bool {
+        let mut any = false;
         while let Some(id) = self.pipes.dead.pop() {
             if self.pipes.contains(id) {
                 self.pattern.detach(&mut self.pipes, id);
                 if let Some(mut p) = self.pipes.remove(id) {
                     p.end.close();
                 }
+                any = true;
             }
         }
+        any
     }
 
     fn attach(&mut self, end: PipeEnd, endpoint: String) -> PipeId {
@@ -223,6 +228,10 @@ impl Socket {
             }));
         }
         self.pattern.attach(&mut self.pipes, id, &self.opts);
+        // Its peer may have gone before we could be told (no notify yet).
+        if self.pipes.get(id).is_some_and(|p| p.end.out.is_closed()) {
+            self.peer_closed(id);
+        }
         id
     }
 
@@ -272,7 +281,9 @@ impl Socket {
                     return Err(e);
                 }
             }
-            self.reap();
+            if self.reap() {
+                continue;
+            }
             if dontwait {
                 return Err(Errno::EAGAIN);
             }
@@ -313,7 +324,9 @@ impl Socket {
                     return Err(e);
                 }
             }
-            self.reap();
+            if self.reap() {
+                continue;
+            }
             if dontwait {
                 return Err(Errno::EAGAIN);
             }
@@ -329,15 +342,19 @@ impl Socket {
         self.check_alive()?;
         self.process_commands();
         self.check_alive()?;
-        let mut ev = 0;
-        if self.pattern.has_in(&mut self.pipes) {
-            ev |= ZMQ_POLLIN;
+        loop {
+            let mut ev = 0;
+            if self.pattern.has_in(&mut self.pipes) {
+                ev |= ZMQ_POLLIN;
+            }
+            if self.pattern.has_out(&mut self.pipes) {
+                ev |= ZMQ_POLLOUT;
+            }
+            // A pipe that went may have changed the answer: ask again.
+            if !self.reap() {
+                return Ok(ev);
+            }
         }
-        if self.pattern.has_out(&mut self.pipes) {
-            ev |= ZMQ_POLLOUT;
-        }
-        self.reap();
-        Ok(ev)
     }
 
     pub fn fd(&self) -> i32 {
