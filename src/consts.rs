@@ -319,6 +319,16 @@ pub const ZMQ_CURRENT_EVENT_VERSION_DRAFT: c_int = 2;
 pub const ZMQ_EVENT_ALL_V1: c_int = ZMQ_EVENT_ALL;
 pub const ZMQ_EVENT_ALL_V2: c_int = ZMQ_EVENT_ALL_V1 | ZMQ_EVENT_PIPES_STATS;
 
+// ---------------------------------------------------------------------------
+// Rampart's extensions (include/rampart.h).
+
+pub const ZMQ_RAMPART_PROFILE: c_int = 0x52410001;
+pub const RAMPART_PROFILE_COMPAT: c_int = 0;
+pub const RAMPART_PROFILE_DEFAULT: c_int = 1;
+pub const RAMPART_PROFILE_STRICT: c_int = 2;
+pub const ZMQ_RAMPART_PIPE_BYTE_CAP: c_int = 0x52410101;
+pub const ZMQ_RAMPART_HANDSHAKE_FRAME_CAP: c_int = 0x52410102;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,13 +361,3 @@ mod tests {
         assert_eq!(EMTHREAD, ZMQ_HAUSNUMERO + 54);
     }
 }
-
-// ---------------------------------------------------------------------------
-// Rampart's extensions (include/rampart.h).
-
-pub const ZMQ_RAMPART_PROFILE: c_int = 0x52410001;
-pub const RAMPART_PROFILE_COMPAT: c_int = 0;
-pub const RAMPART_PROFILE_DEFAULT: c_int = 1;
-pub const RAMPART_PROFILE_STRICT: c_int = 2;
-pub const ZMQ_RAMPART_PIPE_BYTE_CAP: c_int = 0x52410101;
-pub const ZMQ_RAMPART_HANDSHAKE_FRAME_CAP: c_int = 0x52410102;
