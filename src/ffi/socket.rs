@@ -37,6 +37,21 @@ pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     })
 }
 
+/// The caller's `len` bytes at `buf` (NULL is fine when `len` is 0).
+///
+/// # Safety
+/// `buf` must be valid for reads of `len` bytes for the lifetime chosen.
+unsafe fn bytes<'a>(buf: *const c_void, len: size_t, null_err: Errno) -> ZResult<&'a [u8]> {
+    if len == 0 {
+        Ok(&[])
+    } else if buf.is_null() {
+        Err(null_err)
+    } else {
+        // SAFETY: forwarded contract.
+        Ok(unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) })
+    }
+}
+
 unsafe fn sock<'a>(s: *mut c_void) -> ZResult<&'a mut Socket> {
     // SAFETY: forwarded contract of every caller below.
     unsafe { handles::socket(s) }
@@ -54,14 +69,8 @@ pub unsafe extern "C" fn zmq_setsockopt(
     guard_int(|| {
         // SAFETY: forwarded contract.
         let sock = unsafe { sock(s) }?;
-        let val: &[u8] = if optvallen == 0 {
-            &[]
-        } else if optval.is_null() {
-            return Err(Errno::EINVAL);
-        } else {
-            // SAFETY: the caller says optval holds optvallen bytes.
-            unsafe { std::slice::from_raw_parts(optval.cast::<u8>(), optvallen) }
-        };
+        // SAFETY: the caller says optval holds optvallen bytes.
+        let val = unsafe { bytes(optval, optvallen, Errno::EINVAL) }?;
         sock.setsockopt(option, val)?;
         Ok(0)
     })
@@ -185,14 +194,8 @@ pub unsafe extern "C" fn zmq_send(
     guard_int(|| {
         // SAFETY: forwarded contract.
         let sock = unsafe { sock(s) }?;
-        let data: &[u8] = if len == 0 {
-            &[]
-        } else if buf.is_null() {
-            return Err(Errno::EFAULT);
-        } else {
-            // SAFETY: the caller says buf holds len bytes.
-            unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) }
-        };
+        // SAFETY: the caller says buf holds len bytes.
+        let data = unsafe { bytes(buf, len, Errno::EFAULT) }?;
         let mut msg = Msg::from_slice(data);
         sock.send(&mut msg, flags)?;
         Ok(clamp(len))
@@ -212,14 +215,8 @@ pub unsafe extern "C" fn zmq_send_const(
     guard_int(|| {
         // SAFETY: forwarded contract.
         let sock = unsafe { sock(s) }?;
-        let data: &'static [u8] = if len == 0 {
-            &[]
-        } else if buf.is_null() {
-            return Err(Errno::EFAULT);
-        } else {
-            // SAFETY: constant data outlives every message (the API's contract).
-            unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) }
-        };
+        // SAFETY: constant data outlives every message (the API's contract).
+        let data: &'static [u8] = unsafe { bytes(buf, len, Errno::EFAULT) }?;
         let mut msg = Msg::from_static(data);
         sock.send(&mut msg, flags)?;
         Ok(clamp(len))
@@ -320,12 +317,8 @@ pub unsafe extern "C" fn zmq_sendiov(
         let iovs = unsafe { std::slice::from_raw_parts(a, count) };
         let mut rc = 0;
         for (i, v) in iovs.iter().enumerate() {
-            let data: &[u8] = if v.iov_len == 0 {
-                &[]
-            } else {
-                // SAFETY: each iovec describes readable memory.
-                unsafe { std::slice::from_raw_parts(v.iov_base.cast::<u8>(), v.iov_len) }
-            };
+            // SAFETY: each iovec describes readable memory.
+            let data = unsafe { bytes(v.iov_base, v.iov_len, Errno::EFAULT) }?;
             let mut msg = Msg::from_slice(data);
             // The caller's flags on every frame, but the last never has SNDMORE.
             let f = if i + 1 < count {

@@ -2,15 +2,21 @@
 //! and a peer (another socket for inproc, an engine on an I/O thread
 //! otherwise). Each end lives on one thread.
 //!
-//! The producer batches frames locally and publishes whole messages under a
-//! lock once per flush; the consumer swaps out everything published under the
-//! same lock once per batch. Limits are counted in messages (HWM) and bytes
-//! (byte cap); a multipart message is admitted or refused as a whole, and an
-//! empty queue always admits one message. A side is woken only when it said
-//! it was sleeping (reader found the queue empty, writer found it full), so a
-//! steady stream costs no wakeups.
+//! The data path is lock-free (`ring`): the producer writes complete
+//! messages into a chunked queue and publishes them with one store per
+//! flush; the consumer takes frames up to the published position and looks
+//! at it again only when it runs dry. Limits are counted in messages (HWM)
+//! and bytes (byte cap); a multipart message is admitted or refused as a
+//! whole (its frames wait in the writer until the last one), and an empty
+//! queue always admits one message. A side is woken only when it said it
+//! was sleeping (reader found the queue empty, writer found it full), so a
+//! steady stream costs no wakeups. CONFLATE queues, where the writer must
+//! drop what the reader has not taken, keep a small locked buffer instead.
+
+mod ring;
 
 use crate::msg::Msg;
+use ring::{Consumer, Producer};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -59,39 +65,59 @@ impl<T> std::ops::Deref for Line<T> {
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 struct Shared {
-    state: Line<Mutex<State>>,
+    /// Written by the reader on every read.
+    progress: Line<Progress>,
+    /// Read often by both sides, written rarely.
+    config: Line<Config>,
+    /// Who to wake on each side (touched on wakeups and registration only).
+    reader: Mutex<Option<Notify>>,
+    writer: Mutex<Option<Notify>>,
+    /// The consumer handle a closed reader leaves for the writer, which
+    /// drops whatever it publishes afterwards.
+    orphan: Mutex<Option<Consumer>>,
+    /// CONFLATE only: the newest message.
+    conflated: Mutex<Conflated>,
+}
+
+/// Consumed so far, published by the reader on every read (no lock).
+struct Progress {
+    read_msgs: AtomicU64,
+    read_bytes: AtomicU64,
+    /// The writer found the queue full and waits for the low-water mark.
+    writer_waiting: AtomicBool,
+}
+
+struct Config {
     /// Messages in flight allowed; 0 = unlimited.
     hwm: AtomicU64,
     /// Bytes in flight allowed; 0 = unlimited.
     byte_cap: AtomicU64,
     /// Keep only the newest message (ZMQ_CONFLATE).
     conflate: bool,
-    /// Mirror of `State::writer_waiting`, read by the reader without the lock.
-    writer_waiting: AtomicBool,
-    /// Consumed so far, published by the reader on every read (no lock).
-    progress: Line<Progress>,
-}
-
-struct Progress {
-    read_msgs: AtomicU64,
-    read_bytes: AtomicU64,
+    /// Set (SeqCst) after the writer's last publish.
+    writer_closed: AtomicBool,
+    /// Set (SeqCst) after the reader's last take; the reader's consumer is
+    /// in `orphan` by then.
+    reader_closed: AtomicBool,
 }
 
 #[derive(Default)]
-struct State {
+struct Conflated {
     items: VecDeque<Msg>,
     reader_waiting: bool,
-    writer_waiting: bool,
-    writer_closed: bool,
-    reader_closed: bool,
-    reader: Option<Notify>,
-    writer: Option<Notify>,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn notify(slot: &Mutex<Option<Notify>>, ev: PipeEvent) {
+        let n = lock(slot).clone();
+        if let Some(n) = n {
+            n.fire(ev);
+        }
     }
 }
 
@@ -106,8 +132,12 @@ pub enum Room {
 /// The producing end of a queue.
 pub struct Writer {
     shared: Arc<Shared>,
+    /// The lock-free queue (None with CONFLATE).
+    prod: Option<Producer>,
+    /// Frames of the message being written (complete messages go straight
+    /// to the queue); with CONFLATE, every unflushed frame.
     batch: Vec<Msg>,
-    /// Frames in `batch` that belong to complete messages.
+    /// CONFLATE: frames in `batch` that belong to complete messages.
     complete: usize,
     msgs_written: u64,
     bytes_written: u64,
@@ -118,15 +148,24 @@ pub struct Writer {
     /// Found full; writable again only once the reader made half the limit
     /// free (the point where it wakes us), so POLLOUT and send agree.
     blocked: bool,
+    /// The closed reader's consumer, to drop what we publish.
+    sink: Option<Consumer>,
 }
 
 /// The consuming end of a queue.
 pub struct Reader {
     shared: Arc<Shared>,
+    /// The lock-free queue (None with CONFLATE, and once closed).
+    cons: Option<Consumer>,
+    /// CONFLATE: the message being read.
     local: VecDeque<Msg>,
+    conflate: bool,
     read_msgs: u64,
     read_bytes: u64,
+    /// The writer is gone and everything it published was read.
     closed: bool,
+    /// We closed.
+    gone: bool,
     /// Consumed since the writer said it was waiting.
     progress_msgs: u64,
     progress_bytes: u64,
@@ -140,19 +179,33 @@ pub fn queue(hwm: u64, byte_cap: u64) -> (Writer, Reader) {
 /// Makes one queue; with `conflate` each message replaces the unread one.
 pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
     let shared = Arc::new(Shared {
-        state: Line(Mutex::new(State::default())),
-        hwm: AtomicU64::new(hwm),
-        byte_cap: AtomicU64::new(byte_cap),
-        conflate,
-        writer_waiting: AtomicBool::new(false),
         progress: Line(Progress {
             read_msgs: AtomicU64::new(0),
             read_bytes: AtomicU64::new(0),
+            writer_waiting: AtomicBool::new(false),
         }),
+        config: Line(Config {
+            hwm: AtomicU64::new(hwm),
+            byte_cap: AtomicU64::new(byte_cap),
+            conflate,
+            writer_closed: AtomicBool::new(false),
+            reader_closed: AtomicBool::new(false),
+        }),
+        reader: Mutex::new(None),
+        writer: Mutex::new(None),
+        orphan: Mutex::new(None),
+        conflated: Mutex::new(Conflated::default()),
     });
+    let (prod, cons) = if conflate {
+        (None, None)
+    } else {
+        let (p, c) = ring::ring();
+        (Some(p), Some(c))
+    };
     (
         Writer {
             shared: shared.clone(),
+            prod,
             batch: Vec::new(),
             complete: 0,
             msgs_written: 0,
@@ -162,13 +215,17 @@ pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
             peer_read_bytes: 0,
             closed: false,
             blocked: false,
+            sink: None,
         },
         Reader {
             shared,
+            cons,
             local: VecDeque::new(),
+            conflate,
             read_msgs: 0,
             read_bytes: 0,
             closed: false,
+            gone: false,
             progress_msgs: 0,
             progress_bytes: 0,
         },
@@ -185,8 +242,8 @@ impl Writer {
         if msgs == 0 {
             return false; // an empty queue always admits one message
         }
-        let hwm = self.shared.hwm.load(Ordering::Relaxed);
-        let cap = self.shared.byte_cap.load(Ordering::Relaxed);
+        let hwm = self.shared.config.hwm.load(Ordering::Relaxed);
+        let cap = self.shared.config.byte_cap.load(Ordering::Relaxed);
         (hwm > 0 && msgs >= hwm) || (cap > 0 && self.bytes_written - self.peer_read_bytes >= cap)
     }
 
@@ -198,8 +255,8 @@ impl Writer {
             return true;
         }
         let bytes = self.bytes_written - self.peer_read_bytes;
-        let hwm = self.shared.hwm.load(Ordering::Relaxed);
-        let cap = self.shared.byte_cap.load(Ordering::Relaxed);
+        let hwm = self.shared.config.hwm.load(Ordering::Relaxed);
+        let cap = self.shared.config.byte_cap.load(Ordering::Relaxed);
         (hwm == 0 || msgs + hwm.div_ceil(2) <= hwm) && (cap == 0 || bytes + cap.div_ceil(2) <= cap)
     }
 
@@ -217,7 +274,7 @@ impl Writer {
         if self.closed {
             return Room::Closed;
         }
-        if self.in_message() || self.shared.conflate {
+        if self.in_message() || self.shared.config.conflate {
             return Room::Yes;
         }
         if !self.blocked && !self.over_limits() {
@@ -228,15 +285,14 @@ impl Writer {
             self.blocked = false;
             return Room::Yes;
         }
-        {
-            let mut st = self.shared.lock();
-            if st.reader_closed {
-                self.closed = true;
-                return Room::Closed;
-            }
-            st.writer_waiting = true;
-            self.shared.writer_waiting.store(true, Ordering::SeqCst);
+        if self.reader_gone() {
+            return Room::Closed;
         }
+        // Paired with the reader's SeqCst progress store and flag load.
+        self.shared
+            .progress
+            .writer_waiting
+            .store(true, Ordering::SeqCst);
         // The reader may have consumed between our look and the flag: look
         // again (it reads the flag after publishing, so one of us sees it).
         self.refresh_peer_progress();
@@ -251,8 +307,42 @@ impl Writer {
     fn refresh_peer_progress(&mut self) {
         // msgs is stored last and loaded first, so bytes is never newer
         // than msgs: at worst we see less room than there is.
-        self.peer_read_msgs = self.shared.progress.read_msgs.load(Ordering::SeqCst);
-        self.peer_read_bytes = self.shared.progress.read_bytes.load(Ordering::Acquire);
+        let p = &self.shared.progress;
+        self.peer_read_msgs = p.read_msgs.load(Ordering::SeqCst);
+        self.peer_read_bytes = p.read_bytes.load(Ordering::Acquire);
+    }
+
+    /// Whether the reader closed; if so, from now on nothing is published
+    /// and what was is dropped.
+    fn reader_gone(&mut self) -> bool {
+        if !self.shared.config.reader_closed.load(Ordering::Acquire) {
+            return false;
+        }
+        self.closed = true;
+        self.discard();
+        true
+    }
+
+    /// Drops every complete message written (the reader is gone). Whatever
+    /// it published after the reader's last look is taken by us: the reader
+    /// left its consumer behind before saying it closed.
+    fn discard(&mut self) {
+        if self.prod.is_none() {
+            self.batch.drain(..self.complete);
+            self.complete = 0;
+            return;
+        }
+        if self.sink.is_none() {
+            self.sink = lock(&self.shared.orphan).take();
+        }
+        if let Some(p) = &mut self.prod {
+            if p.pending() {
+                p.publish();
+            }
+        }
+        if let Some(c) = &mut self.sink {
+            while c.pop().is_some() {}
+        }
     }
 
     /// Appends a frame (call `room` first). Nothing is visible until `flush`.
@@ -262,55 +352,78 @@ impl Writer {
         let counted = !msg.is_command();
         if counted {
             self.partial_bytes += msg.len() as u64;
-        }
-        self.batch.push(msg);
-        if !more {
-            if !counted {
-                self.complete = self.batch.len();
-                return;
+            if !more {
+                self.msgs_written += 1;
+                self.bytes_written += self.partial_bytes;
+                self.partial_bytes = 0;
             }
-            self.msgs_written += 1;
-            self.bytes_written += self.partial_bytes;
-            self.partial_bytes = 0;
-            self.complete = self.batch.len();
+        }
+        match &mut self.prod {
+            Some(p) => {
+                if more {
+                    self.batch.push(msg);
+                } else {
+                    if !self.batch.is_empty() {
+                        for frame in self.batch.drain(..) {
+                            p.push(frame);
+                        }
+                    }
+                    p.push(msg);
+                }
+            }
+            None => {
+                self.batch.push(msg);
+                if !more {
+                    self.complete = self.batch.len();
+                }
+            }
         }
     }
 
     /// Publishes every complete message; wakes the reader if it sleeps.
     pub fn flush(&mut self) {
+        let Some(p) = &mut self.prod else {
+            return self.flush_conflated();
+        };
+        if !p.pending() {
+            return;
+        }
+        if self.shared.config.reader_closed.load(Ordering::Acquire) {
+            self.closed = true;
+            self.discard();
+            return;
+        }
+        if p.publish() {
+            Shared::notify(&self.shared.reader, PipeEvent::Readable);
+        }
+    }
+
+    fn flush_conflated(&mut self) {
         if self.complete == 0 {
             return;
         }
         let notify = {
-            let mut st = self.shared.lock();
-            if st.reader_closed {
+            let mut st = lock(&self.shared.conflated);
+            if self.shared.config.reader_closed.load(Ordering::Acquire) {
                 self.closed = true;
                 drop(st);
-                self.batch.drain(..self.complete);
-                self.complete = 0;
+                self.discard();
                 return;
             }
-            if self.shared.conflate {
-                // Only the newest whole message survives.
-                let start = self.batch[..self.complete - 1]
-                    .iter()
-                    .rposition(|m| !m.more())
-                    .map_or(0, |i| i + 1);
-                st.items.clear();
-                self.batch.drain(..start);
-                self.complete -= start;
-            }
+            // Only the newest whole message survives.
+            let start = self.batch[..self.complete - 1]
+                .iter()
+                .rposition(|m| !m.more())
+                .map_or(0, |i| i + 1);
+            st.items.clear();
+            self.batch.drain(..start);
+            self.complete -= start;
             st.items.extend(self.batch.drain(..self.complete));
-            if st.reader_waiting {
-                st.reader_waiting = false;
-                st.reader.clone()
-            } else {
-                None
-            }
+            std::mem::take(&mut st.reader_waiting)
         };
         self.complete = 0;
-        if let Some(n) = notify {
-            n.fire(PipeEvent::Readable);
+        if notify {
+            Shared::notify(&self.shared.reader, PipeEvent::Readable);
         }
     }
 
@@ -334,49 +447,46 @@ impl Writer {
     }
 
     pub fn set_hwm(&self, hwm: u64) {
-        self.shared.hwm.store(hwm, Ordering::Relaxed);
+        self.shared.config.hwm.store(hwm, Ordering::Relaxed);
     }
 
     /// Registers who is woken when room appears or the reader leaves.
     pub fn set_notify(&self, n: Option<Notify>) {
-        self.shared.lock().writer = n;
+        *lock(&self.shared.writer) = n;
     }
 
     /// Tells the reader's owner something happened on our side.
     pub fn signal_reader(&self, ev: PipeEvent) {
-        let n = self.shared.lock().reader.clone();
-        if let Some(n) = n {
-            n.fire(ev);
-        }
+        Shared::notify(&self.shared.reader, ev);
     }
 
     /// Whether the reader has gone away.
     pub fn is_closed(&mut self) -> bool {
-        if !self.closed && self.shared.lock().reader_closed {
-            self.closed = true;
+        if !self.closed {
+            self.reader_gone();
         }
         self.closed
     }
 
     /// Ends the queue: complete messages stay readable, a partial one is dropped.
     pub fn close(&mut self) {
-        if self.closed && self.batch.is_empty() {
+        let unflushed = !self.batch.is_empty() || self.prod.as_ref().is_some_and(|p| p.pending());
+        if self.closed && !unflushed {
             return;
         }
         self.rollback();
         self.flush();
         self.closed = true;
-        let notify = {
-            let mut st = self.shared.lock();
-            if st.writer_closed {
-                return;
-            }
-            st.writer_closed = true;
-            st.reader.clone()
-        };
-        if let Some(n) = notify {
-            n.fire(PipeEvent::Closed);
+        // After the last publish: a reader that sees it sees everything.
+        if self
+            .shared
+            .config
+            .writer_closed
+            .swap(true, Ordering::SeqCst)
+        {
+            return;
         }
+        Shared::notify(&self.shared.reader, PipeEvent::Closed);
     }
 }
 
@@ -394,18 +504,43 @@ pub enum Read {
     Closed,
 }
 
+/// The reader found nothing: says it sleeps (so the next publish wakes it)
+/// and looks once more. Returns true if something arrived after all; sets
+/// `closed` when the writer is gone and everything was read.
+fn run_dry(cons: &mut Consumer, shared: &Shared, closed: &mut bool) -> bool {
+    if cons.sleep() {
+        return true;
+    }
+    // The writer publishes everything before it says it closed.
+    if shared.config.writer_closed.load(Ordering::SeqCst) {
+        if cons.front().is_some() {
+            return true;
+        }
+        *closed = true;
+    }
+    false
+}
+
 impl Reader {
-    /// Refills the local batch. Returns false when nothing is available.
+    /// CONFLATE: refills the local batch. Returns false when nothing is available.
     fn refill(&mut self) -> bool {
-        let mut st = self.shared.lock();
+        let mut st = lock(&self.shared.conflated);
         std::mem::swap(&mut self.local, &mut st.items);
         if self.local.is_empty() {
             st.reader_waiting = true;
-            if st.writer_closed {
+            if self.shared.config.writer_closed.load(Ordering::SeqCst) {
                 self.closed = true;
             }
         }
         !self.local.is_empty()
+    }
+
+    /// The reader is gone: nothing more comes.
+    fn after_close(&mut self) -> bool {
+        if self.shared.config.writer_closed.load(Ordering::SeqCst) {
+            self.closed = true;
+        }
+        false
     }
 
     /// Tells a waiting writer about our progress once we consumed half its
@@ -413,93 +548,118 @@ impl Reader {
     fn report_progress(&mut self, msgs: u64, bytes: u64) {
         self.progress_msgs += msgs;
         self.progress_bytes += bytes;
-        let hwm = self.shared.hwm.load(Ordering::Relaxed);
-        let cap = self.shared.byte_cap.load(Ordering::Relaxed);
+        let hwm = self.shared.config.hwm.load(Ordering::Relaxed);
+        let cap = self.shared.config.byte_cap.load(Ordering::Relaxed);
         let enough = (hwm > 0 && self.progress_msgs >= hwm.div_ceil(2))
             || (cap > 0 && self.progress_bytes >= cap.div_ceil(2));
         if !enough {
             return;
         }
-        let notify = {
-            let mut st = self.shared.lock();
-            if st.writer_waiting {
-                st.writer_waiting = false;
-                self.shared.writer_waiting.store(false, Ordering::Release);
-                st.writer.clone()
-            } else {
-                None
-            }
-        };
         self.progress_msgs = 0;
         self.progress_bytes = 0;
-        if let Some(n) = notify {
-            n.fire(PipeEvent::Writable);
+        if self
+            .shared
+            .progress
+            .writer_waiting
+            .swap(false, Ordering::SeqCst)
+        {
+            Shared::notify(&self.shared.writer, PipeEvent::Writable);
         }
     }
 
     /// CONFLATE: anything newer than what we hold replaces it.
     fn take_newest(&mut self) {
-        let mut st = self.shared.lock();
+        let mut st = lock(&self.shared.conflated);
         if !st.items.is_empty() {
             self.local = std::mem::take(&mut st.items);
         }
     }
 
+    /// Counts a frame taken, publishes progress, maybe wakes the writer.
+    #[inline]
+    fn account(&mut self, m: &Msg) {
+        if m.is_command() {
+            return;
+        }
+        let whole = !m.more() as u64;
+        let len = m.len() as u64;
+        self.read_bytes += len;
+        self.read_msgs += whole;
+        // Progress is public at once (the writer's room check reads it),
+        // and the one SeqCst store pairs with the writer's SeqCst flag: one
+        // of us always sees the other.
+        let p = &self.shared.progress;
+        p.read_bytes.store(self.read_bytes, Ordering::Release);
+        if whole == 1 {
+            p.read_msgs.store(self.read_msgs, Ordering::SeqCst);
+        }
+        if p.writer_waiting.load(Ordering::SeqCst) {
+            self.report_progress(whole, len);
+        }
+    }
+
     /// Takes the next frame.
     pub fn read(&mut self) -> Read {
-        if self.shared.conflate {
-            self.take_newest();
-        }
-        if self.local.is_empty() && !self.refill() {
-            return if self.closed {
-                Read::Closed
-            } else {
-                Read::Empty
-            };
-        }
-        match self.local.pop_front() {
-            Some(m) => {
-                if !m.is_command() {
-                    let whole = !m.more() as u64;
-                    self.read_bytes += m.len() as u64;
-                    self.read_msgs += whole;
-                    // Progress is public at once (the writer's room check
-                    // reads it), and the one SeqCst store pairs with the
-                    // writer's SeqCst flag: one of us always sees the other.
-                    self.shared
-                        .progress
-                        .read_bytes
-                        .store(self.read_bytes, Ordering::Release);
-                    if whole == 1 {
-                        self.shared
-                            .progress
-                            .read_msgs
-                            .store(self.read_msgs, Ordering::SeqCst);
+        let m = match &mut self.cons {
+            Some(c) => match c.pop() {
+                Some(m) => m,
+                None => {
+                    if !run_dry(c, &self.shared, &mut self.closed) {
+                        return self.nothing();
                     }
-                    if self.shared.writer_waiting.load(Ordering::SeqCst) {
-                        self.report_progress(whole, m.len() as u64);
+                    match c.pop() {
+                        Some(m) => m,
+                        None => return self.nothing(),
                     }
                 }
-                Read::Msg(m)
+            },
+            None if self.conflate => {
+                self.take_newest();
+                if self.local.is_empty() && !self.refill() {
+                    return self.nothing();
+                }
+                match self.local.pop_front() {
+                    Some(m) => m,
+                    None => return Read::Empty,
+                }
             }
-            None => Read::Empty,
+            None => {
+                self.after_close();
+                return self.nothing();
+            }
+        };
+        self.account(&m);
+        Read::Msg(m)
+    }
+
+    fn nothing(&self) -> Read {
+        if self.closed {
+            Read::Closed
+        } else {
+            Read::Empty
         }
     }
 
     /// Whether a frame is ready, without taking it.
     pub fn has_data(&mut self) -> bool {
-        if self.shared.conflate {
-            self.take_newest();
+        match &mut self.cons {
+            Some(c) => c.front().is_some() || run_dry(c, &self.shared, &mut self.closed),
+            None if self.conflate => {
+                self.take_newest();
+                !self.local.is_empty() || self.refill()
+            }
+            None => self.after_close(),
         }
-        !self.local.is_empty() || self.refill()
     }
 
     /// The next frame, without taking it.
     pub fn peek(&mut self) -> Option<&Msg> {
-        if self.has_data() {
-            self.local.front()
-        } else {
-            None
+        if !self.has_data() {
+            return None;
+        }
+        match &mut self.cons {
+            Some(c) => c.front(),
+            None => self.local.front(),
         }
     }
 
@@ -509,30 +669,37 @@ impl Reader {
     }
 
     pub fn set_hwm(&self, hwm: u64) {
-        self.shared.hwm.store(hwm, Ordering::Relaxed);
+        self.shared.config.hwm.store(hwm, Ordering::Relaxed);
     }
 
     /// Registers who is woken when messages arrive or the writer leaves.
     pub fn set_notify(&self, n: Option<Notify>) {
-        self.shared.lock().reader = n;
+        *lock(&self.shared.reader) = n;
     }
 
     /// Stops reading: queued messages are released and the writer told.
     pub fn close(&mut self) {
         self.local.clear();
-        let (notify, dropped) = {
-            let mut st = self.shared.lock();
-            if st.reader_closed {
-                return;
-            }
-            st.reader_closed = true;
-            let dropped = std::mem::take(&mut st.items);
-            (st.writer.clone(), dropped)
-        };
-        drop(dropped);
-        if let Some(n) = notify {
-            n.fire(PipeEvent::Closed);
+        if self.gone {
+            return;
         }
+        self.gone = true;
+        if let Some(mut c) = self.cons.take() {
+            c.wake();
+            while c.pop().is_some() {}
+            // Whatever the writer publishes after our last look is its to
+            // drop: it takes the consumer once it sees `reader_closed`.
+            *lock(&self.shared.orphan) = Some(c);
+        }
+        self.shared
+            .config
+            .reader_closed
+            .store(true, Ordering::SeqCst);
+        if self.conflate {
+            let dropped = std::mem::take(&mut lock(&self.shared.conflated).items);
+            drop(dropped);
+        }
+        Shared::notify(&self.shared.writer, PipeEvent::Closed);
     }
 }
 
