@@ -1,4 +1,5 @@
-/* Raw ZMTP 3.1 peers over TCP for Rampart's limit tests.
+/* Raw TCP and ZMTP 3.1 peers for Rampart's C tests (limit tests, STREAM,
+ * tcp endpoints, multipart over a raw peer).
  *
  * A test plays a hostile or sloppy peer with plain BSD sockets: it connects,
  * sends the NULL-mechanism greeting, reads the victim's greeting, sends READY
@@ -57,6 +58,15 @@ static inline int rz_endpoint_port (const char *endpoint)
     return (int) port;
 }
 
+/* Fills `sa` with 127.0.0.1:port (port 0: any free port, for bind). */
+static inline void rz_loopback_addr (struct sockaddr_in *sa, int port)
+{
+    memset (sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons ((uint16_t) port);
+    sa->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+}
+
 /* Connects a blocking TCP socket to 127.0.0.1:port. Returns the fd or -1. */
 static inline int rz_connect_port (int port)
 {
@@ -64,10 +74,7 @@ static inline int rz_connect_port (int port)
     if (fd < 0)
         return -1;
     struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons ((uint16_t) port);
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    rz_loopback_addr (&sa, port);
     if (connect (fd, (struct sockaddr *) &sa, sizeof sa) != 0) {
         close (fd);
         return -1;
@@ -86,25 +93,48 @@ static inline int rz_connect (const char *endpoint)
     return rz_connect_port (port);
 }
 
-/* A listening TCP socket on 127.0.0.1 with an ephemeral port (stored in
- * *port). Returns the fd or -1. For raw servers that real sockets connect
- * to ("tcp://127.0.0.1:<port>"). */
-static inline int rz_listen (int *port)
+/* A TCP socket bound to 127.0.0.1 on an ephemeral port (stored in *port),
+ * not listening: while it stays open nobody else can take the port, and
+ * connects to it are refused. Returns the fd or -1. */
+static inline int rz_bind_loopback (int *port)
 {
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
     struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    rz_loopback_addr (&sa, 0);
     socklen_t len = sizeof sa;
-    if (bind (fd, (struct sockaddr *) &sa, sizeof sa) != 0 || listen (fd, 16) != 0
+    if (bind (fd, (struct sockaddr *) &sa, sizeof sa) != 0
         || getsockname (fd, (struct sockaddr *) &sa, &len) != 0) {
         close (fd);
         return -1;
     }
     *port = ntohs (sa.sin_port);
+    return fd;
+}
+
+/* A TCP port on 127.0.0.1 that was free a moment ago (bound, then closed
+ * again), or -1. */
+static inline int rz_free_port (void)
+{
+    int port = -1;
+    int fd = rz_bind_loopback (&port);
+    if (fd < 0)
+        return -1;
+    close (fd);
+    return port;
+}
+
+/* A listening TCP socket on 127.0.0.1 with an ephemeral port (stored in
+ * *port). Returns the fd or -1. For raw servers that real sockets connect
+ * to ("tcp://127.0.0.1:<port>"). */
+static inline int rz_listen (int *port)
+{
+    int fd = rz_bind_loopback (port);
+    if (fd >= 0 && listen (fd, 16) != 0) {
+        close (fd);
+        return -1;
+    }
     return fd;
 }
 
@@ -245,6 +275,23 @@ static inline int rz_send_frame (int fd, unsigned flags, const void *body, size_
     return len ? rz_send_all (fd, body, len) : 0;
 }
 
+/* Writes a metadata property's header at p: name length (1 byte), name,
+ * value length (4 bytes big-endian). The value's bytes go right after it.
+ * Returns the header's length. */
+static inline size_t rz_put_property_header (unsigned char *p, const char *name,
+                                             size_t value_len)
+{
+    size_t nlen = strlen (name), n = 0;
+    p[n++] = (unsigned char) nlen;
+    memcpy (p + n, name, nlen);
+    n += nlen;
+    p[n++] = (unsigned char) (value_len >> 24);
+    p[n++] = (unsigned char) (value_len >> 16);
+    p[n++] = (unsigned char) (value_len >> 8);
+    p[n++] = (unsigned char) value_len;
+    return n;
+}
+
 /* Sends READY with Socket-Type (and Identity when identity != NULL). */
 static inline int rz_send_ready (int fd, const char *socket_type, const char *identity)
 {
@@ -256,26 +303,14 @@ static inline int rz_send_ready (int fd, const char *socket_type, const char *id
     body[n++] = 5;
     memcpy (body + n, "READY", 5);
     n += 5;
-    body[n++] = 11;
-    memcpy (body + n, "Socket-Type", 11);
-    n += 11;
-    body[n++] = 0;
-    body[n++] = 0;
-    body[n++] = 0;
-    body[n++] = (unsigned char) stlen;
+    n += rz_put_property_header (body + n, "Socket-Type", stlen);
     memcpy (body + n, socket_type, stlen);
     n += stlen;
     if (identity) {
         size_t idlen = strlen (identity);
         if (idlen > 255)
             return -1;
-        body[n++] = 8;
-        memcpy (body + n, "Identity", 8);
-        n += 8;
-        body[n++] = 0;
-        body[n++] = 0;
-        body[n++] = 0;
-        body[n++] = (unsigned char) idlen;
+        n += rz_put_property_header (body + n, "Identity", idlen);
         memcpy (body + n, identity, idlen);
         n += idlen;
     }

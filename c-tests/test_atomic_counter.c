@@ -3,14 +3,6 @@
 #include "testutil.h"
 #include <limits.h>
 
-/* Probing a destroyed handle reads freed memory on purpose (Rampart must see
- * its dead tag and answer EFAULT). Memory checkers flag that, so runs under
- * valgrind or ASan set RAMPART_TEST_NO_STALE_PROBES to skip those probes. */
-static int stale_probes (void)
-{
-    return getenv ("RAMPART_TEST_NO_STALE_PROBES") == NULL;
-}
-
 #define THREADS 4
 #define INCS 100000
 

@@ -29,14 +29,6 @@
 #include <limits.h>
 #include <pthread.h>
 
-static int get_sock_int (void *s, int id)
-{
-    int v = 0;
-    size_t len = sizeof v;
-    TEST_OK (zmq_getsockopt (s, id, &v, &len));
-    return v;
-}
-
 #define ctx_get_is(ctx, opt, expected)                                         \
     do {                                                                       \
         int v_ = zmq_ctx_get (ctx, opt);                                       \
@@ -112,21 +104,21 @@ static void test_inherited_by_sockets (void)
 {
     void *ctx = zmq_ctx_new ();
     void *before = zmq_socket (ctx, ZMQ_PUSH);
-    TEST_ASSERT_EQ_INT (-1, get_sock_int (before, ZMQ_LINGER));
-    TEST_ASSERT_EQ_INT (0, get_sock_int (before, ZMQ_IPV6));
+    TEST_ASSERT_EQ_INT (-1, get_int (before, ZMQ_LINGER));
+    TEST_ASSERT_EQ_INT (0, get_int (before, ZMQ_IPV6));
 
     TEST_OK (zmq_ctx_set (ctx, ZMQ_BLOCKY, 0));
     TEST_OK (zmq_ctx_set (ctx, ZMQ_IPV6, 1));
     void *after = zmq_socket (ctx, ZMQ_PUSH);
-    TEST_ASSERT_EQ_INT (0, get_sock_int (after, ZMQ_LINGER));
-    TEST_ASSERT_EQ_INT (1, get_sock_int (after, ZMQ_IPV6));
+    TEST_ASSERT_EQ_INT (0, get_int (after, ZMQ_LINGER));
+    TEST_ASSERT_EQ_INT (1, get_int (after, ZMQ_IPV6));
     /* the earlier socket keeps its values */
-    TEST_ASSERT_EQ_INT (-1, get_sock_int (before, ZMQ_LINGER));
-    TEST_ASSERT_EQ_INT (0, get_sock_int (before, ZMQ_IPV6));
+    TEST_ASSERT_EQ_INT (-1, get_int (before, ZMQ_LINGER));
+    TEST_ASSERT_EQ_INT (0, get_int (before, ZMQ_IPV6));
     /* explicit socket options still win */
     int v = 300;
     TEST_OK (zmq_setsockopt (after, ZMQ_LINGER, &v, sizeof v));
-    TEST_ASSERT_EQ_INT (300, get_sock_int (after, ZMQ_LINGER));
+    TEST_ASSERT_EQ_INT (300, get_int (after, ZMQ_LINGER));
     TEST_OK (zmq_close (after));
     TEST_OK (zmq_close (before));
     TEST_OK (zmq_ctx_term (ctx));

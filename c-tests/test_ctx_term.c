@@ -15,10 +15,8 @@
  *   (it has not returned while no peer exists), and once the peer binds the
  *   queued messages are delivered and term returns 0. */
 #include "testutil.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "rawzmtp.h"
 #include <pthread.h>
-#include <sys/socket.h>
 
 struct job {
     void *ctx;
@@ -153,16 +151,10 @@ static void test_linger_no_peer (int linger, int use_tcp)
     if (use_tcp) {
         /* A port that is bound but not listening: connects to it are refused
          * for as long as `holder` stays open, and nobody else can take it. */
-        holder = socket (AF_INET, SOCK_STREAM, 0);
+        int port = 0;
+        holder = rz_bind_loopback (&port);
         TEST_ASSERT (holder >= 0);
-        struct sockaddr_in sa;
-        memset (&sa, 0, sizeof sa);
-        sa.sin_family = AF_INET;
-        sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-        TEST_ASSERT (bind (holder, (struct sockaddr *) &sa, sizeof sa) == 0);
-        socklen_t salen = sizeof sa;
-        TEST_ASSERT (getsockname (holder, (struct sockaddr *) &sa, &salen) == 0);
-        snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs (sa.sin_port));
+        snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     } else {
         make_ipc_endpoint (ep, sizeof ep, "term-nopeer");
         unlink (ep + 6);
@@ -246,9 +238,7 @@ static void test_linger_flush (void)
     }
     pthread_join (th, NULL);
     TEST_ASSERT_EQ_INT (0, tj.rc);
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (pull, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (pull));
+    close_zero (pull);
     TEST_OK (zmq_ctx_term (ctx_b));
     unlink (ep + 6);
 
@@ -272,8 +262,7 @@ static void test_linger_flush (void)
         snprintf (msg, sizeof msg, "tcp-%d", i);
         recv_str (pull, msg);
     }
-    TEST_OK (zmq_setsockopt (pull, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (pull));
+    close_zero (pull);
     TEST_OK (zmq_ctx_term (ctx_b));
 }
 

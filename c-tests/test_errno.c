@@ -24,13 +24,6 @@
  * - ETERM after zmq_ctx_shutdown. */
 #include "testutil.h"
 
-static void close_zero (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
 static void test_errno_and_strerror (void)
 {
     /* zmq_errno mirrors errno */

@@ -20,21 +20,6 @@
 #include <fcntl.h>
 #include <poll.h>
 
-static int get_int (void *s, int id)
-{
-    int v = 0;
-    size_t len = sizeof v;
-    TEST_OK (zmq_getsockopt (s, id, &v, &len));
-    return v;
-}
-
-static void close_zero (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
 static int fd_readable (int fd, int timeout_ms)
 {
     struct pollfd p = {fd, POLLIN, 0};

@@ -19,13 +19,6 @@
 #include "testutil.h"
 #include "rawzmtp.h"
 
-static void close_zero (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
 struct stalled {
     const char *what;
     int fd;

@@ -25,13 +25,6 @@
 #include "testutil.h"
 #include "rawzmtp.h"
 
-static void close_zero (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
 static void *make_victim (void *ctx, int64_t maxmsgsize, char *ep, size_t eplen)
 {
     void *pull = zmq_socket (ctx, ZMQ_PULL);

@@ -246,11 +246,8 @@ int main (void)
                        "declared 1 GiB",
                        vsz_g);
     }
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (victim, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (victim));
-    TEST_OK (zmq_setsockopt (good, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (good));
+    close_zero (victim);
+    close_zero (good);
 
     /* 2. Rampart's default profile: rejected outright */
     if (is_rampart ()) {
@@ -268,10 +265,8 @@ int main (void)
         if (!r.closed || r.closed_ms > 3000)
             TEST_FAIL ("default profile: a 1 GiB declaration was not rejected "
                        "within 3 s");
-        TEST_OK (zmq_setsockopt (victim, ZMQ_LINGER, &zero, sizeof zero));
-        TEST_OK (zmq_close (victim));
-        TEST_OK (zmq_setsockopt (good, ZMQ_LINGER, &zero, sizeof zero));
-        TEST_OK (zmq_close (good));
+        close_zero (victim);
+        close_zero (good);
     } else {
         fprintf (stderr, "libzmq: default-profile check skipped (Rampart only)\n");
     }

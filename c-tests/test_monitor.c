@@ -84,9 +84,7 @@ int main (void)
     recv_str (cli, "pong");
 
     /* The client goes: the server sees DISCONNECTED. */
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (cli, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (cli));
+    close_zero (cli);
     expect_event (mcli, ZMQ_EVENT_MONITOR_STOPPED, NULL, 0);
     expect_event (msrv, ZMQ_EVENT_DISCONNECTED, NULL, 0);
 
@@ -116,8 +114,7 @@ int main (void)
         }
     } while (rc == 6);
 
-    TEST_OK (zmq_setsockopt (cli2, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (cli2));
+    close_zero (cli2);
     TEST_OK (zmq_close (m2));
     TEST_OK (zmq_close (srv));
     TEST_OK (zmq_close (msrv));

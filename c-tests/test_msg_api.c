@@ -11,121 +11,6 @@
 #include "testutil.h"
 #include <sys/uio.h>
 
-/* ---- local helpers (same block in several test files) ---------------- */
-static char lh_ipc_paths_[32][256];
-static int lh_n_ipc_paths_;
-
-static inline void lh_ipc_cleanup (void)
-{
-    for (int i = 0; i < lh_n_ipc_paths_; i++)
-        unlink (lh_ipc_paths_[i]);
-}
-
-/* Remembers an ipc endpoint's file so it is removed at exit (also when a
- * check fails). */
-static inline void lh_ipc_track (const char *ep)
-{
-    if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
-        return;
-    if (lh_n_ipc_paths_ == 0)
-        atexit (lh_ipc_cleanup);
-    if (lh_n_ipc_paths_ < 32)
-        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
-}
-
-/* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
- * concrete endpoint in `ep`. */
-static inline void lh_bind (void *s, const char *tp, const char *tag,
-                            char *ep, size_t len)
-{
-    if (strcmp (tp, "tcp") == 0) {
-        bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
-    } else if (strcmp (tp, "ipc") == 0) {
-        make_ipc_endpoint (ep, len, tag);
-        lh_ipc_track (ep);
-        TEST_OK (zmq_bind (s, ep));
-    } else {
-        snprintf (ep, len, "inproc://%s", tag);
-        TEST_OK (zmq_bind (s, ep));
-    }
-}
-
-static inline void lh_close (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
-#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
-#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
-
-static inline void lh_recv_frame_at (int line, void *s, const void *expected,
-                                  size_t n, int more)
-{
-    zmq_msg_t m;
-    TEST_OK (zmq_msg_init (&m));
-    int rc = zmq_msg_recv (&m, s, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    if ((size_t) rc != n || (n && memcmp (zmq_msg_data (&m), expected, n)))
-        TEST_FAIL ("line %d: expected %zu-byte frame '%.*s', got %d bytes "
-                   "'%.*s'",
-                   line, n, (int) n, (const char *) expected, rc, rc,
-                   (const char *) zmq_msg_data (&m));
-    if (more != zmq_msg_more (&m))
-        TEST_FAIL ("line %d: expected more=%d", line, more);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    TEST_OK (zmq_msg_close (&m));
-}
-
-/* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
-                                  int more)
-{
-    int rc = zmq_recv (s, buf, cap, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    TEST_ASSERT ((size_t) rc <= cap);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    return (size_t) rc;
-}
-
-#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
-static inline void lh_send_bin_at (int line, void *s, const void *data,
-                                size_t n, int flags)
-{
-    int rc = zmq_send (s, data, n, flags);
-    if (rc != (int) n)
-        TEST_FAIL ("line %d: send of %zu bytes returned %d, errno %d (%s)",
-                   line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
-}
-
-static inline int lh_poll_in (void *s, int ms)
-{
-    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll (&it, 1, ms);
-    TEST_ASSERT (rc >= 0);
-    return (it.revents & ZMQ_POLLIN) ? 1 : 0;
-}
-
-static inline void lh_set_int (void *s, int opt, int v)
-{
-    TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-/* ---------------------------------------------------------------------- */
-
 /* ---- free-function bookkeeping (called from any thread) ---- */
 static int free_calls;
 static void *free_last_data;
@@ -159,19 +44,6 @@ static void wait_frees (int n)
         test_sleep_ms (1);
     }
     TEST_ASSERT_EQ_INT (n, frees ());
-}
-
-static void make_pair (void *ctx, const char *tp, const char *tag, int t1,
-                       int t2, void **bound, void **conn)
-{
-    char ep[256];
-    *bound = zmq_socket (ctx, t1);
-    *conn = zmq_socket (ctx, t2);
-    TEST_ASSERT (*bound && *conn);
-    set_rcvtimeo (*bound, 5000);
-    set_rcvtimeo (*conn, 5000);
-    lh_bind (*bound, tp, tag, ep, sizeof ep);
-    TEST_OK (zmq_connect (*conn, ep));
 }
 
 static void test_init_variants (void)
@@ -357,8 +229,8 @@ static void test_free_fn_over_transport (void *ctx, const char *tp)
     TEST_ASSERT (free_last_data == other);
     TEST_OK (zmq_msg_close (&r));
 
-    lh_close (push);
-    lh_close (pull);
+    close_zero (push);
+    close_zero (pull);
     /* Nothing else gets freed later. */
     TEST_ASSERT_EQ_INT (1, frees ());
 }
@@ -368,7 +240,7 @@ static void test_more_and_metadata (void *ctx, const char *tp)
     void *router, *dealer;
     make_pair (ctx, tp, "msg-meta", ZMQ_ROUTER, ZMQ_DEALER, &router, &dealer);
     /* The dealer's ROUTING_ID must be set before connect; recreate it. */
-    lh_close (dealer);
+    close_zero (dealer);
     char ep[256];
     size_t len = sizeof ep;
     TEST_OK (zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, ep, &len));
@@ -420,7 +292,7 @@ static void test_more_and_metadata (void *ctx, const char *tp)
         TEST_OK (zmq_msg_close (&c));
 
         /* And the other direction. */
-        lh_send_bin (router, "D1", 2, ZMQ_SNDMORE);
+        send_bin (router, "D1", 2, ZMQ_SNDMORE);
         send_str (router, "reply", 0);
         zmq_msg_t r;
         TEST_OK (zmq_msg_init (&r));
@@ -430,8 +302,8 @@ static void test_more_and_metadata (void *ctx, const char *tp)
         TEST_OK (zmq_msg_close (&r));
     }
     TEST_OK (zmq_msg_close (&m));
-    lh_close (dealer);
-    lh_close (router);
+    close_zero (dealer);
+    close_zero (router);
 }
 
 static void test_buffer_apis (void *ctx, const char *tp)
@@ -443,8 +315,8 @@ static void test_buffer_apis (void *ctx, const char *tp)
     static const char konst[] = "constant payload";
     TEST_ASSERT_EQ_INT (16, zmq_send_const (push, konst, 16, ZMQ_SNDMORE));
     TEST_ASSERT_EQ_INT (5, zmq_send_const (push, "const", 5, 0));
-    lh_recv_s (pull, "constant payload", 1);
-    lh_recv_s (pull, "const", 0);
+    recv_s (pull, "constant payload", 1);
+    recv_s (pull, "const", 0);
 
     /* zmq_recv truncation: returns the full size, copies only len. */
     send_str (push, "0123456789", 0);
@@ -459,15 +331,15 @@ static void test_buffer_apis (void *ctx, const char *tp)
     TEST_ASSERT_EQ_INT ('#', buf[4]);
     /* The truncated message is consumed: the next is independent. */
     send_str (push, "next", 0);
-    lh_recv_s (pull, "next", 0);
+    recv_s (pull, "next", 0);
 
     /* Zero-length messages, alone and inside a multipart. */
     TEST_ASSERT_EQ_INT (0, zmq_send (push, "", 0, 0));
     TEST_ASSERT_EQ_INT (0, zmq_send (push, NULL, 0, ZMQ_SNDMORE));
     TEST_ASSERT_EQ_INT (0, zmq_send (push, "", 0, 0));
     TEST_ASSERT_EQ_INT (0, zmq_recv (pull, buf, sizeof buf, 0));
-    lh_recv_frame (pull, "", 0, 1);
-    lh_recv_frame (pull, "", 0, 0);
+    recv_frame (pull, "", 0, 1);
+    recv_frame (pull, "", 0, 0);
     zmq_msg_t z;
     TEST_OK (zmq_msg_init_size (&z, 0));
     TEST_ASSERT_EQ_INT (0, zmq_msg_send (&z, push, 0));
@@ -532,16 +404,16 @@ static void test_buffer_apis (void *ctx, const char *tp)
     size_t msz = sizeof more;
     TEST_OK (zmq_getsockopt (pull, ZMQ_RCVMORE, &more, &msz));
     TEST_ASSERT_EQ_INT (1, more);
-    lh_recv_s (pull, "c", 0);
+    recv_s (pull, "c", 0);
     /* Without SNDMORE: three single-frame messages. */
     TEST_ASSERT_EQ_INT (1, zmq_sendiov (push, out, 3, 0));
-    lh_recv_s (pull, "aa", 0);
-    lh_recv_s (pull, "bbb", 0);
-    lh_recv_s (pull, "c", 0);
+    recv_s (pull, "aa", 0);
+    recv_s (pull, "bbb", 0);
+    recv_s (pull, "c", 0);
     TEST_ERRNO (EINVAL, zmq_sendiov (push, out, 0, 0));
 
-    lh_close (push);
-    lh_close (pull);
+    close_zero (push);
+    close_zero (pull);
 }
 
 static void check_big (void *pull, size_t size)
@@ -587,8 +459,8 @@ static void test_large (void *ctx)
             TEST_ASSERT_EQ_INT ((unsigned char) (i * 31 + 7), b[i]);
         free (b);
     }
-    lh_close (push);
-    lh_close (pull);
+    close_zero (push);
+    close_zero (pull);
 }
 
 int main (void)
@@ -606,6 +478,6 @@ int main (void)
     }
     test_large (ctx);
     TEST_OK (zmq_ctx_term (ctx));
-    lh_ipc_cleanup ();
+    ipc_cleanup ();
     return 0;
 }

@@ -9,125 +9,10 @@
  * ZMQ_PROBE_ROUTER sends an empty message on connect. */
 #include "testutil.h"
 
-/* ---- local helpers (same block in several test files) ---------------- */
-static char lh_ipc_paths_[32][256];
-static int lh_n_ipc_paths_;
-
-static inline void lh_ipc_cleanup (void)
-{
-    for (int i = 0; i < lh_n_ipc_paths_; i++)
-        unlink (lh_ipc_paths_[i]);
-}
-
-/* Remembers an ipc endpoint's file so it is removed at exit (also when a
- * check fails). */
-static inline void lh_ipc_track (const char *ep)
-{
-    if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
-        return;
-    if (lh_n_ipc_paths_ == 0)
-        atexit (lh_ipc_cleanup);
-    if (lh_n_ipc_paths_ < 32)
-        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
-}
-
-/* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
- * concrete endpoint in `ep`. */
-static inline void lh_bind (void *s, const char *tp, const char *tag,
-                            char *ep, size_t len)
-{
-    if (strcmp (tp, "tcp") == 0) {
-        bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
-    } else if (strcmp (tp, "ipc") == 0) {
-        make_ipc_endpoint (ep, len, tag);
-        lh_ipc_track (ep);
-        TEST_OK (zmq_bind (s, ep));
-    } else {
-        snprintf (ep, len, "inproc://%s", tag);
-        TEST_OK (zmq_bind (s, ep));
-    }
-}
-
-static inline void lh_close (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
-#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
-#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
-
-static inline void lh_recv_frame_at (int line, void *s, const void *expected,
-                                  size_t n, int more)
-{
-    zmq_msg_t m;
-    TEST_OK (zmq_msg_init (&m));
-    int rc = zmq_msg_recv (&m, s, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    if ((size_t) rc != n || (n && memcmp (zmq_msg_data (&m), expected, n)))
-        TEST_FAIL ("line %d: expected %zu-byte frame '%.*s', got %d bytes "
-                   "'%.*s'",
-                   line, n, (int) n, (const char *) expected, rc, rc,
-                   (const char *) zmq_msg_data (&m));
-    if (more != zmq_msg_more (&m))
-        TEST_FAIL ("line %d: expected more=%d", line, more);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    TEST_OK (zmq_msg_close (&m));
-}
-
-/* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
-                                  int more)
-{
-    int rc = zmq_recv (s, buf, cap, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    TEST_ASSERT ((size_t) rc <= cap);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    return (size_t) rc;
-}
-
-#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
-static inline void lh_send_bin_at (int line, void *s, const void *data,
-                                size_t n, int flags)
-{
-    int rc = zmq_send (s, data, n, flags);
-    if (rc != (int) n)
-        TEST_FAIL ("line %d: send of %zu bytes returned %d, errno %d (%s)",
-                   line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
-}
-
-static inline int lh_poll_in (void *s, int ms)
-{
-    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll (&it, 1, ms);
-    TEST_ASSERT (rc >= 0);
-    return (it.revents & ZMQ_POLLIN) ? 1 : 0;
-}
-
-static inline void lh_set_int (void *s, int opt, int v)
-{
-    TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-/* ---------------------------------------------------------------------- */
-
 /* Receives [routing id][body...] on a ROUTER; returns the id length. */
 static size_t recv_id (void *router, unsigned char *id, size_t cap)
 {
-    size_t n = lh_recv_any (router, id, cap, 1);
+    size_t n = recv_any (router, id, cap, 1);
     TEST_ASSERT (n >= 1);
     return n;
 }
@@ -144,7 +29,7 @@ static void test_identity (void *ctx, const char *tp)
     set_rcvtimeo (d2, 5000);
     set_rcvtimeo (named, 5000);
     TEST_OK (zmq_setsockopt (named, ZMQ_ROUTING_ID, "D-named", 7));
-    lh_bind (router, tp, "dr-ident", ep, sizeof ep);
+    bind_transport (router, tp, "dr-ident", ep, sizeof ep);
     TEST_OK (zmq_connect (d1, ep));
     TEST_OK (zmq_connect (d2, ep));
     TEST_OK (zmq_connect (named, ep));
@@ -152,15 +37,15 @@ static void test_identity (void *ctx, const char *tp)
     unsigned char id1[256], id2[256], idn[256];
     send_str (d1, "from-1", 0);
     size_t l1 = recv_id (router, id1, sizeof id1);
-    lh_recv_s (router, "from-1", 0);
+    recv_s (router, "from-1", 0);
     send_str (d2, "from-2a", ZMQ_SNDMORE);
     send_str (d2, "from-2b", 0);
     size_t l2 = recv_id (router, id2, sizeof id2);
-    lh_recv_s (router, "from-2a", 1);
-    lh_recv_s (router, "from-2b", 0);
+    recv_s (router, "from-2a", 1);
+    recv_s (router, "from-2b", 0);
     send_str (named, "from-named", 0);
     size_t ln = recv_id (router, idn, sizeof idn);
-    lh_recv_s (router, "from-named", 0);
+    recv_s (router, "from-named", 0);
 
     /* Generated: 0x00 + 4 bytes, distinct. Named: exactly what was set. */
     TEST_ASSERT_EQ_INT (5, l1);
@@ -176,40 +61,40 @@ static void test_identity (void *ctx, const char *tp)
     unsigned char again[256];
     TEST_ASSERT_EQ_INT (l1, recv_id (router, again, sizeof again));
     TEST_ASSERT (memcmp (again, id1, l1) == 0);
-    lh_recv_s (router, "again", 0);
+    recv_s (router, "again", 0);
 
     /* Routing to each peer by id; the id frame is stripped. */
-    lh_send_bin (router, idn, ln, ZMQ_SNDMORE);
+    send_bin (router, idn, ln, ZMQ_SNDMORE);
     send_str (router, "to-named", 0);
-    lh_send_bin (router, id2, l2, ZMQ_SNDMORE);
+    send_bin (router, id2, l2, ZMQ_SNDMORE);
     send_str (router, "to-2a", ZMQ_SNDMORE);
-    lh_send_bin (router, "", 0, ZMQ_SNDMORE);
+    send_bin (router, "", 0, ZMQ_SNDMORE);
     send_str (router, "to-2c", 0);
-    lh_send_bin (router, id1, l1, ZMQ_SNDMORE);
+    send_bin (router, id1, l1, ZMQ_SNDMORE);
     send_str (router, "to-1", 0);
-    lh_send_bin (router, "D-named", 7, ZMQ_SNDMORE);
+    send_bin (router, "D-named", 7, ZMQ_SNDMORE);
     send_str (router, "to-named-2", 0);
-    lh_recv_s (named, "to-named", 0);
-    lh_recv_s (named, "to-named-2", 0);
-    lh_recv_s (d2, "to-2a", 1);
-    lh_recv_s (d2, "", 1);
-    lh_recv_s (d2, "to-2c", 0);
-    lh_recv_s (d1, "to-1", 0);
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (d1, 0));
+    recv_s (named, "to-named", 0);
+    recv_s (named, "to-named-2", 0);
+    recv_s (d2, "to-2a", 1);
+    recv_s (d2, "", 1);
+    recv_s (d2, "to-2c", 0);
+    recv_s (d1, "to-1", 0);
+    TEST_ASSERT_EQ_INT (0, poll_in (d1, 0));
 
     /* Without ROUTER_MANDATORY an unknown id is dropped silently (the
      * whole message), and the socket keeps working. */
-    lh_send_bin (router, "nobody", 6, ZMQ_SNDMORE);
+    send_bin (router, "nobody", 6, ZMQ_SNDMORE);
     send_str (router, "lost", ZMQ_SNDMORE);
     send_str (router, "lost too", 0);
-    lh_send_bin (router, id1, l1, ZMQ_SNDMORE);
+    send_bin (router, id1, l1, ZMQ_SNDMORE);
     send_str (router, "after-drop", 0);
-    lh_recv_s (d1, "after-drop", 0);
+    recv_s (d1, "after-drop", 0);
 
-    lh_close (d1);
-    lh_close (d2);
-    lh_close (named);
-    lh_close (router);
+    close_zero (d1);
+    close_zero (d2);
+    close_zero (named);
+    close_zero (router);
 }
 
 static void test_mandatory (void *ctx, const char *tp)
@@ -219,9 +104,9 @@ static void test_mandatory (void *ctx, const char *tp)
     void *dealer = zmq_socket (ctx, ZMQ_DEALER);
     set_rcvtimeo (router, 5000);
     set_rcvtimeo (dealer, 5000);
-    lh_set_int (router, ZMQ_ROUTER_MANDATORY, 1);
+    set_int (router, ZMQ_ROUTER_MANDATORY, 1);
     TEST_OK (zmq_setsockopt (dealer, ZMQ_ROUTING_ID, "known", 5));
-    lh_bind (router, tp, "dr-mandatory", ep, sizeof ep);
+    bind_transport (router, tp, "dr-mandatory", ep, sizeof ep);
 
     /* Unknown peer: EHOSTUNREACH on the id frame, with or without
      * DONTWAIT. */
@@ -231,32 +116,22 @@ static void test_mandatory (void *ctx, const char *tp)
 
     TEST_OK (zmq_connect (dealer, ep));
     send_str (dealer, "hi", 0);
-    lh_recv_s (router, "known", 1);
-    lh_recv_s (router, "hi", 0);
-    lh_send_bin (router, "known", 5, ZMQ_SNDMORE);
+    recv_s (router, "known", 1);
+    recv_s (router, "hi", 0);
+    send_bin (router, "known", 5, ZMQ_SNDMORE);
     send_str (router, "reply", 0);
-    lh_recv_s (dealer, "reply", 0);
+    recv_s (dealer, "reply", 0);
     TEST_ERRNO (EHOSTUNREACH, zmq_send (router, "nobody", 6, ZMQ_SNDMORE));
     /* A failed id frame leaves no partial message behind. */
-    lh_send_bin (router, "known", 5, ZMQ_SNDMORE);
+    send_bin (router, "known", 5, ZMQ_SNDMORE);
     send_str (router, "still fine", 0);
-    lh_recv_s (dealer, "still fine", 0);
+    recv_s (dealer, "still fine", 0);
 
     /* Once the peer is gone its id becomes unreachable (bounded wait for
      * the disconnect to be noticed). */
-    lh_close (dealer);
-    int64_t deadline = test_now_ms () + 5000;
-    for (;;) {
-        int rc = zmq_send (router, "known", 5, ZMQ_SNDMORE);
-        if (rc == -1) {
-            TEST_ASSERT_EQ_INT (EHOSTUNREACH, zmq_errno ());
-            break;
-        }
-        send_str (router, "into the void", 0);
-        TEST_ASSERT (test_now_ms () < deadline);
-        test_sleep_ms (10);
-    }
-    lh_close (router);
+    close_zero (dealer);
+    wait_peer_gone (router, "known");
+    close_zero (router);
 }
 
 /* ROUTER_MANDATORY + a peer at its HWM gives EAGAIN (inproc, where the
@@ -265,17 +140,17 @@ static void test_mandatory_hwm (void *ctx)
 {
     void *router = zmq_socket (ctx, ZMQ_ROUTER);
     void *dealer = zmq_socket (ctx, ZMQ_DEALER);
-    lh_set_int (router, ZMQ_ROUTER_MANDATORY, 1);
-    lh_set_int (router, ZMQ_SNDHWM, 2);
-    lh_set_int (dealer, ZMQ_RCVHWM, 2);
+    set_int (router, ZMQ_ROUTER_MANDATORY, 1);
+    set_int (router, ZMQ_SNDHWM, 2);
+    set_int (dealer, ZMQ_RCVHWM, 2);
     set_rcvtimeo (router, 5000);
     set_rcvtimeo (dealer, 5000);
     TEST_OK (zmq_setsockopt (dealer, ZMQ_ROUTING_ID, "slow", 4));
     TEST_OK (zmq_bind (router, "inproc://dr-hwm"));
     TEST_OK (zmq_connect (dealer, "inproc://dr-hwm"));
     send_str (dealer, "hi", 0);
-    lh_recv_s (router, "slow", 1);
-    lh_recv_s (router, "hi", 0);
+    recv_s (router, "slow", 1);
+    recv_s (router, "hi", 0);
 
     int sent = 0;
     for (;;) {
@@ -290,16 +165,16 @@ static void test_mandatory_hwm (void *ctx)
     }
     TEST_ASSERT (sent >= 2 && sent <= 4);
     for (int i = 0; i < sent; i++)
-        lh_recv_s (dealer, "payload", 0);
+        recv_s (dealer, "payload", 0);
     /* Room again (a blocking send with a timeout: the writer learns about
      * the freed space asynchronously). */
-    lh_set_int (router, ZMQ_SNDTIMEO, 5000);
-    lh_send_bin (router, "slow", 4, ZMQ_SNDMORE);
+    set_int (router, ZMQ_SNDTIMEO, 5000);
+    send_bin (router, "slow", 4, ZMQ_SNDMORE);
     send_str (router, "more", 0);
-    lh_recv_s (dealer, "more", 0);
+    recv_s (dealer, "more", 0);
 
-    lh_close (dealer);
-    lh_close (router);
+    close_zero (dealer);
+    close_zero (router);
 }
 
 /* ROUTER connecting with CONNECT_ROUTING_ID knows its peer by that name at
@@ -313,10 +188,10 @@ static void test_connect_routing_id (void *ctx, const char *tp)
     set_rcvtimeo (srv1, 5000);
     set_rcvtimeo (srv2, 5000);
     set_rcvtimeo (cli, 5000);
-    lh_set_int (cli, ZMQ_ROUTER_MANDATORY, 1);
+    set_int (cli, ZMQ_ROUTER_MANDATORY, 1);
     TEST_OK (zmq_setsockopt (cli, ZMQ_ROUTING_ID, "client", 6));
-    lh_bind (srv1, tp, "dr-crid1", ep1, sizeof ep1);
-    lh_bind (srv2, tp, "dr-crid2", ep2, sizeof ep2);
+    bind_transport (srv1, tp, "dr-crid1", ep1, sizeof ep1);
+    bind_transport (srv2, tp, "dr-crid2", ep2, sizeof ep2);
     TEST_OK (zmq_setsockopt (cli, ZMQ_CONNECT_ROUTING_ID, "one", 3));
     TEST_OK (zmq_connect (cli, ep1));
     TEST_OK (zmq_setsockopt (cli, ZMQ_CONNECT_ROUTING_ID, "two", 3));
@@ -327,29 +202,24 @@ static void test_connect_routing_id (void *ctx, const char *tp)
      * case an implementation attaches later. */
     const char *names[2] = {"one", "two"};
     for (int i = 0; i < 2; i++) {
-        int64_t deadline = test_now_ms () + 5000;
-        while (zmq_send (cli, names[i], 3, ZMQ_SNDMORE) == -1) {
-            TEST_ASSERT_EQ_INT (EHOSTUNREACH, zmq_errno ());
-            TEST_ASSERT (test_now_ms () < deadline);
-            test_sleep_ms (10);
-        }
+        send_routing_id (cli, names[i], 3);
         send_str (cli, i == 0 ? "hello one" : "hello two", 0);
     }
-    lh_recv_s (srv1, "client", 1);
-    lh_recv_s (srv1, "hello one", 0);
-    lh_recv_s (srv2, "client", 1);
-    lh_recv_s (srv2, "hello two", 0);
-    lh_send_bin (srv2, "client", 6, ZMQ_SNDMORE);
+    recv_s (srv1, "client", 1);
+    recv_s (srv1, "hello one", 0);
+    recv_s (srv2, "client", 1);
+    recv_s (srv2, "hello two", 0);
+    send_bin (srv2, "client", 6, ZMQ_SNDMORE);
     send_str (srv2, "back from two", 0);
-    lh_send_bin (srv1, "client", 6, ZMQ_SNDMORE);
+    send_bin (srv1, "client", 6, ZMQ_SNDMORE);
     send_str (srv1, "back from one", 0);
     /* Replies arrive tagged with the names chosen by the client. Their
      * relative order is not defined (two connections). */
     int got_one = 0, got_two = 0;
     for (int i = 0; i < 2; i++) {
         char name[8], body[32];
-        size_t n = lh_recv_any (cli, name, sizeof name, 1);
-        size_t b = lh_recv_any (cli, body, sizeof body - 1, 0);
+        size_t n = recv_any (cli, name, sizeof name, 1);
+        size_t b = recv_any (cli, body, sizeof body - 1, 0);
         body[b] = 0;
         if (n == 3 && memcmp (name, "one", 3) == 0) {
             TEST_ASSERT (strcmp (body, "back from one") == 0);
@@ -362,9 +232,9 @@ static void test_connect_routing_id (void *ctx, const char *tp)
     }
     TEST_ASSERT (got_one == 1 && got_two == 1);
 
-    lh_close (cli);
-    lh_close (srv1);
-    lh_close (srv2);
+    close_zero (cli);
+    close_zero (srv1);
+    close_zero (srv2);
 }
 
 static void test_handover (void *ctx, const char *tp)
@@ -376,32 +246,32 @@ static void test_handover (void *ctx, const char *tp)
     set_rcvtimeo (router, 5000);
     set_rcvtimeo (old, 5000);
     set_rcvtimeo (newer, 5000);
-    lh_set_int (router, ZMQ_ROUTER_HANDOVER, 1);
+    set_int (router, ZMQ_ROUTER_HANDOVER, 1);
     TEST_OK (zmq_setsockopt (old, ZMQ_ROUTING_ID, "X", 1));
     TEST_OK (zmq_setsockopt (newer, ZMQ_ROUTING_ID, "X", 1));
-    lh_bind (router, tp, "dr-handover", ep, sizeof ep);
+    bind_transport (router, tp, "dr-handover", ep, sizeof ep);
 
     TEST_OK (zmq_connect (old, ep));
     send_str (old, "from old", 0);
-    lh_recv_s (router, "X", 1);
-    lh_recv_s (router, "from old", 0);
-    lh_send_bin (router, "X", 1, ZMQ_SNDMORE);
+    recv_s (router, "X", 1);
+    recv_s (router, "from old", 0);
+    send_bin (router, "X", 1, ZMQ_SNDMORE);
     send_str (router, "to old", 0);
-    lh_recv_s (old, "to old", 0);
+    recv_s (old, "to old", 0);
 
     TEST_OK (zmq_connect (newer, ep));
     send_str (newer, "from new", 0);
-    lh_recv_s (router, "X", 1);
-    lh_recv_s (router, "from new", 0);
+    recv_s (router, "X", 1);
+    recv_s (router, "from new", 0);
     /* The id now routes to the newest connection. */
-    lh_send_bin (router, "X", 1, ZMQ_SNDMORE);
+    send_bin (router, "X", 1, ZMQ_SNDMORE);
     send_str (router, "to new", 0);
-    lh_recv_s (newer, "to new", 0);
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (old, 200));
+    recv_s (newer, "to new", 0);
+    TEST_ASSERT_EQ_INT (0, poll_in (old, 200));
 
-    lh_close (old);
-    lh_close (newer);
-    lh_close (router);
+    close_zero (old);
+    close_zero (newer);
+    close_zero (router);
 
     /* Without HANDOVER the first connection keeps the id. */
     router = zmq_socket (ctx, ZMQ_ROUTER);
@@ -412,27 +282,27 @@ static void test_handover (void *ctx, const char *tp)
     set_rcvtimeo (newer, 5000);
     TEST_OK (zmq_setsockopt (old, ZMQ_ROUTING_ID, "Y", 1));
     TEST_OK (zmq_setsockopt (newer, ZMQ_ROUTING_ID, "Y", 1));
-    lh_bind (router, tp, "dr-nohandover", ep, sizeof ep);
+    bind_transport (router, tp, "dr-nohandover", ep, sizeof ep);
     TEST_OK (zmq_connect (old, ep));
     send_str (old, "from old", 0);
-    lh_recv_s (router, "Y", 1);
-    lh_recv_s (router, "from old", 0);
+    recv_s (router, "Y", 1);
+    recv_s (router, "from old", 0);
     TEST_OK (zmq_connect (newer, ep));
     /* Give the duplicate connection a chance to be (not) identified: the
      * newer dealer's message must not show up as "Y". */
     send_str (newer, "from new", 0);
     send_str (old, "old again", 0);
-    lh_recv_s (router, "Y", 1);
-    lh_recv_s (router, "old again", 0);
-    lh_send_bin (router, "Y", 1, ZMQ_SNDMORE);
+    recv_s (router, "Y", 1);
+    recv_s (router, "old again", 0);
+    send_bin (router, "Y", 1, ZMQ_SNDMORE);
     send_str (router, "to old", 0);
-    lh_recv_s (old, "to old", 0);
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (newer, 200));
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (router, 0));
+    recv_s (old, "to old", 0);
+    TEST_ASSERT_EQ_INT (0, poll_in (newer, 200));
+    TEST_ASSERT_EQ_INT (0, poll_in (router, 0));
 
-    lh_close (old);
-    lh_close (newer);
-    lh_close (router);
+    close_zero (old);
+    close_zero (newer);
+    close_zero (router);
 }
 
 static void test_probe_router (void *ctx, const char *tp)
@@ -440,42 +310,42 @@ static void test_probe_router (void *ctx, const char *tp)
     char ep[256];
     void *router = zmq_socket (ctx, ZMQ_ROUTER);
     set_rcvtimeo (router, 5000);
-    lh_bind (router, tp, "dr-probe", ep, sizeof ep);
+    bind_transport (router, tp, "dr-probe", ep, sizeof ep);
 
     /* DEALER with PROBE_ROUTER: the ROUTER gets [id][empty] on connect,
      * before the DEALER sends anything. */
     void *dealer = zmq_socket (ctx, ZMQ_DEALER);
     set_rcvtimeo (dealer, 5000);
-    lh_set_int (dealer, ZMQ_PROBE_ROUTER, 1);
+    set_int (dealer, ZMQ_PROBE_ROUTER, 1);
     TEST_OK (zmq_setsockopt (dealer, ZMQ_ROUTING_ID, "prober", 6));
     TEST_OK (zmq_connect (dealer, ep));
-    lh_recv_s (router, "prober", 1);
-    lh_recv_s (router, "", 0);
+    recv_s (router, "prober", 1);
+    recv_s (router, "", 0);
     /* The ROUTER can answer the probe right away. */
-    lh_send_bin (router, "prober", 6, ZMQ_SNDMORE);
+    send_bin (router, "prober", 6, ZMQ_SNDMORE);
     send_str (router, "welcome", 0);
-    lh_recv_s (dealer, "welcome", 0);
+    recv_s (dealer, "welcome", 0);
     send_str (dealer, "real", 0);
-    lh_recv_s (router, "prober", 1);
-    lh_recv_s (router, "real", 0);
+    recv_s (router, "prober", 1);
+    recv_s (router, "real", 0);
 
     /* A connecting ROUTER with PROBE_ROUTER probes too. */
     void *crouter = zmq_socket (ctx, ZMQ_ROUTER);
     set_rcvtimeo (crouter, 5000);
-    lh_set_int (crouter, ZMQ_PROBE_ROUTER, 1);
+    set_int (crouter, ZMQ_PROBE_ROUTER, 1);
     TEST_OK (zmq_setsockopt (crouter, ZMQ_ROUTING_ID, "rprobe", 6));
     TEST_OK (zmq_setsockopt (crouter, ZMQ_CONNECT_ROUTING_ID, "server", 6));
     TEST_OK (zmq_connect (crouter, ep));
-    lh_recv_s (router, "rprobe", 1);
-    lh_recv_s (router, "", 0);
-    lh_send_bin (router, "rprobe", 6, ZMQ_SNDMORE);
+    recv_s (router, "rprobe", 1);
+    recv_s (router, "", 0);
+    send_bin (router, "rprobe", 6, ZMQ_SNDMORE);
     send_str (router, "hi router", 0);
-    lh_recv_s (crouter, "server", 1);
-    lh_recv_s (crouter, "hi router", 0);
+    recv_s (crouter, "server", 1);
+    recv_s (crouter, "hi router", 0);
 
-    lh_close (crouter);
-    lh_close (dealer);
-    lh_close (router);
+    close_zero (crouter);
+    close_zero (dealer);
+    close_zero (router);
 }
 
 int main (void)
@@ -493,6 +363,6 @@ int main (void)
     }
     test_mandatory_hwm (ctx);
     TEST_OK (zmq_ctx_term (ctx));
-    lh_ipc_cleanup ();
+    ipc_cleanup ();
     return 0;
 }

@@ -6,131 +6,10 @@
  * sending resumes once the peer drains its queue. */
 #include "testutil.h"
 
-/* ---- local helpers (same block in several test files) ---------------- */
-static char lh_ipc_paths_[32][256];
-static int lh_n_ipc_paths_;
-
-static inline void lh_ipc_cleanup (void)
-{
-    for (int i = 0; i < lh_n_ipc_paths_; i++)
-        unlink (lh_ipc_paths_[i]);
-}
-
-/* Remembers an ipc endpoint's file so it is removed at exit (also when a
- * check fails). */
-static inline void lh_ipc_track (const char *ep)
-{
-    if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
-        return;
-    if (lh_n_ipc_paths_ == 0)
-        atexit (lh_ipc_cleanup);
-    if (lh_n_ipc_paths_ < 32)
-        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
-}
-
-/* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
- * concrete endpoint in `ep`. */
-static inline void lh_bind (void *s, const char *tp, const char *tag,
-                            char *ep, size_t len)
-{
-    if (strcmp (tp, "tcp") == 0) {
-        bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
-    } else if (strcmp (tp, "ipc") == 0) {
-        make_ipc_endpoint (ep, len, tag);
-        lh_ipc_track (ep);
-        TEST_OK (zmq_bind (s, ep));
-    } else {
-        snprintf (ep, len, "inproc://%s", tag);
-        TEST_OK (zmq_bind (s, ep));
-    }
-}
-
-static inline void lh_close (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
-#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
-#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
-
-static inline void lh_recv_frame_at (int line, void *s, const void *expected,
-                                  size_t n, int more)
-{
-    zmq_msg_t m;
-    TEST_OK (zmq_msg_init (&m));
-    int rc = zmq_msg_recv (&m, s, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    if ((size_t) rc != n || (n && memcmp (zmq_msg_data (&m), expected, n)))
-        TEST_FAIL ("line %d: expected %zu-byte frame '%.*s', got %d bytes "
-                   "'%.*s'",
-                   line, n, (int) n, (const char *) expected, rc, rc,
-                   (const char *) zmq_msg_data (&m));
-    if (more != zmq_msg_more (&m))
-        TEST_FAIL ("line %d: expected more=%d", line, more);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    TEST_OK (zmq_msg_close (&m));
-}
-
-/* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
-                                  int more)
-{
-    int rc = zmq_recv (s, buf, cap, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    TEST_ASSERT ((size_t) rc <= cap);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    return (size_t) rc;
-}
-
-#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
-static inline void lh_send_bin_at (int line, void *s, const void *data,
-                                size_t n, int flags)
-{
-    int rc = zmq_send (s, data, n, flags);
-    if (rc != (int) n)
-        TEST_FAIL ("line %d: send of %zu bytes returned %d, errno %d (%s)",
-                   line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
-}
-
-static inline int lh_poll_in (void *s, int ms)
-{
-    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll (&it, 1, ms);
-    TEST_ASSERT (rc >= 0);
-    return (it.revents & ZMQ_POLLIN) ? 1 : 0;
-}
-
-static inline void lh_set_int (void *s, int opt, int v)
-{
-    TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-/* ---------------------------------------------------------------------- */
-
 static void test_basic (void *ctx, const char *tp)
 {
-    char ep[256];
-    void *a = zmq_socket (ctx, ZMQ_PAIR);
-    void *b = zmq_socket (ctx, ZMQ_PAIR);
-    TEST_ASSERT (a && b);
-    set_rcvtimeo (a, 5000);
-    set_rcvtimeo (b, 5000);
-    lh_bind (a, tp, "pair-basic", ep, sizeof ep);
-    TEST_OK (zmq_connect (b, ep));
+    void *a, *b;
+    make_pair (ctx, tp, "pair-basic", ZMQ_PAIR, ZMQ_PAIR, &a, &b);
 
     int type = -1;
     size_t sz = sizeof type;
@@ -139,19 +18,19 @@ static void test_basic (void *ctx, const char *tp)
 
     /* Both directions. */
     send_str (b, "ping", 0);
-    lh_recv_s (a, "ping", 0);
+    recv_s (a, "ping", 0);
     send_str (a, "pong", 0);
-    lh_recv_s (b, "pong", 0);
+    recv_s (b, "pong", 0);
 
     /* Multipart with an empty middle frame, then a lone empty message. */
     send_str (b, "one", ZMQ_SNDMORE);
     TEST_ASSERT_EQ_INT (0, zmq_send (b, "", 0, ZMQ_SNDMORE));
     send_str (b, "three", 0);
     TEST_ASSERT_EQ_INT (0, zmq_send (b, "", 0, 0));
-    lh_recv_s (a, "one", 1);
-    lh_recv_s (a, "", 1);
-    lh_recv_s (a, "three", 0);
-    lh_recv_s (a, "", 0);
+    recv_s (a, "one", 1);
+    recv_s (a, "", 1);
+    recv_s (a, "three", 0);
+    recv_s (a, "", 0);
 
     /* Ordering of many messages. */
     for (int i = 0; i < 200; i++) {
@@ -162,12 +41,12 @@ static void test_basic (void *ctx, const char *tp)
     for (int i = 0; i < 200; i++) {
         char buf[32];
         snprintf (buf, sizeof buf, "m%d", i);
-        lh_recv_s (b, buf, 0);
+        recv_s (b, buf, 0);
     }
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (b, 0));
+    TEST_ASSERT_EQ_INT (0, poll_in (b, 0));
 
-    lh_close (a);
-    lh_close (b);
+    close_zero (a);
+    close_zero (b);
 }
 
 /* A PAIR serves exactly one peer: the second connecting PAIR is ignored. */
@@ -179,13 +58,13 @@ static void test_exclusive (void *ctx, const char *tp)
     void *c2 = zmq_socket (ctx, ZMQ_PAIR);
     set_rcvtimeo (srv, 5000);
     set_rcvtimeo (c1, 5000);
-    lh_bind (srv, tp, "pair-excl", ep, sizeof ep);
+    bind_transport (srv, tp, "pair-excl", ep, sizeof ep);
     TEST_OK (zmq_connect (c1, ep));
     /* Round trip: c1 is now the established peer. */
     send_str (c1, "first", 0);
-    lh_recv_s (srv, "first", 0);
+    recv_s (srv, "first", 0);
     send_str (srv, "ack", 0);
-    lh_recv_s (c1, "ack", 0);
+    recv_s (c1, "ack", 0);
 
     TEST_OK (zmq_connect (c2, ep));
     /* c2's message may be queued locally but must never reach srv. */
@@ -195,16 +74,16 @@ static void test_exclusive (void *ctx, const char *tp)
     /* srv keeps talking to c1 only. */
     for (int i = 0; i < 5; i++) {
         send_str (c1, "legit", 0);
-        lh_recv_s (srv, "legit", 0);
+        recv_s (srv, "legit", 0);
         send_str (srv, "reply", 0);
-        lh_recv_s (c1, "reply", 0);
+        recv_s (c1, "reply", 0);
     }
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (srv, 200));
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (c2, 0));
+    TEST_ASSERT_EQ_INT (0, poll_in (srv, 200));
+    TEST_ASSERT_EQ_INT (0, poll_in (c2, 0));
 
-    lh_close (c2);
-    lh_close (c1);
-    lh_close (srv);
+    close_zero (c2);
+    close_zero (c1);
+    close_zero (srv);
 }
 
 /* The mute state blocks: DONTWAIT gives EAGAIN, SNDTIMEO gives EAGAIN after
@@ -221,10 +100,10 @@ static void test_mute_blocks (void *ctx, const char *tp)
     TEST_OK (zmq_setsockopt (a, ZMQ_SNDBUF, &small, sizeof small));
     TEST_OK (zmq_setsockopt (b, ZMQ_RCVBUF, &small, sizeof small));
     set_rcvtimeo (b, 5000);
-    lh_bind (b, tp, "pair-mute", ep, sizeof ep);
+    bind_transport (b, tp, "pair-mute", ep, sizeof ep);
     TEST_OK (zmq_connect (a, ep));
     send_str (a, "hello", 0);
-    lh_recv_s (b, "hello", 0);
+    recv_s (b, "hello", 0);
 
     /* Large messages so kernel socket buffers fill quickly on tcp/ipc. */
     size_t msz = strcmp (tp, "inproc") == 0 ? 10 : 64 * 1024;
@@ -280,10 +159,10 @@ static void test_mute_blocks (void *ctx, const char *tp)
     tmo = 5000;
     TEST_OK (zmq_setsockopt (a, ZMQ_SNDTIMEO, &tmo, sizeof tmo));
     send_str (a, "after", 0);
-    lh_recv_s (b, "after", 0);
+    recv_s (b, "after", 0);
     free (buf);
-    lh_close (a);
-    lh_close (b);
+    close_zero (a);
+    close_zero (b);
 }
 
 int main (void)
@@ -298,6 +177,6 @@ int main (void)
         test_mute_blocks (ctx, tps[i]);
     }
     TEST_OK (zmq_ctx_term (ctx));
-    lh_ipc_cleanup ();
+    ipc_cleanup ();
     return 0;
 }

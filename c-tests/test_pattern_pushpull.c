@@ -7,128 +7,13 @@
  * direction. */
 #include "testutil.h"
 
-/* ---- local helpers (same block in several test files) ---------------- */
-static char lh_ipc_paths_[32][256];
-static int lh_n_ipc_paths_;
-
-static inline void lh_ipc_cleanup (void)
-{
-    for (int i = 0; i < lh_n_ipc_paths_; i++)
-        unlink (lh_ipc_paths_[i]);
-}
-
-/* Remembers an ipc endpoint's file so it is removed at exit (also when a
- * check fails). */
-static inline void lh_ipc_track (const char *ep)
-{
-    if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
-        return;
-    if (lh_n_ipc_paths_ == 0)
-        atexit (lh_ipc_cleanup);
-    if (lh_n_ipc_paths_ < 32)
-        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
-}
-
-/* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
- * concrete endpoint in `ep`. */
-static inline void lh_bind (void *s, const char *tp, const char *tag,
-                            char *ep, size_t len)
-{
-    if (strcmp (tp, "tcp") == 0) {
-        bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
-    } else if (strcmp (tp, "ipc") == 0) {
-        make_ipc_endpoint (ep, len, tag);
-        lh_ipc_track (ep);
-        TEST_OK (zmq_bind (s, ep));
-    } else {
-        snprintf (ep, len, "inproc://%s", tag);
-        TEST_OK (zmq_bind (s, ep));
-    }
-}
-
-static inline void lh_close (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
-#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
-#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
-
-static inline void lh_recv_frame_at (int line, void *s, const void *expected,
-                                  size_t n, int more)
-{
-    zmq_msg_t m;
-    TEST_OK (zmq_msg_init (&m));
-    int rc = zmq_msg_recv (&m, s, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    if ((size_t) rc != n || (n && memcmp (zmq_msg_data (&m), expected, n)))
-        TEST_FAIL ("line %d: expected %zu-byte frame '%.*s', got %d bytes "
-                   "'%.*s'",
-                   line, n, (int) n, (const char *) expected, rc, rc,
-                   (const char *) zmq_msg_data (&m));
-    if (more != zmq_msg_more (&m))
-        TEST_FAIL ("line %d: expected more=%d", line, more);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    TEST_OK (zmq_msg_close (&m));
-}
-
-/* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
-                                  int more)
-{
-    int rc = zmq_recv (s, buf, cap, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    TEST_ASSERT ((size_t) rc <= cap);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    return (size_t) rc;
-}
-
-#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
-static inline void lh_send_bin_at (int line, void *s, const void *data,
-                                size_t n, int flags)
-{
-    int rc = zmq_send (s, data, n, flags);
-    if (rc != (int) n)
-        TEST_FAIL ("line %d: send of %zu bytes returned %d, errno %d (%s)",
-                   line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
-}
-
-static inline int lh_poll_in (void *s, int ms)
-{
-    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll (&it, 1, ms);
-    TEST_ASSERT (rc >= 0);
-    return (it.revents & ZMQ_POLLIN) ? 1 : 0;
-}
-
-static inline void lh_set_int (void *s, int opt, int v)
-{
-    TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-/* ---------------------------------------------------------------------- */
-
 static void test_basic (void *ctx, const char *tp)
 {
     char ep[256];
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     set_rcvtimeo (pull, 5000);
-    lh_bind (pull, tp, "pp-basic", ep, sizeof ep);
+    bind_transport (pull, tp, "pp-basic", ep, sizeof ep);
     TEST_OK (zmq_connect (push, ep));
 
     for (int i = 0; i < 100; i++) {
@@ -137,32 +22,32 @@ static void test_basic (void *ctx, const char *tp)
         send_str (push, buf, 0);
     }
     send_str (push, "part1", ZMQ_SNDMORE);
-    lh_send_bin (push, "", 0, ZMQ_SNDMORE);
+    send_bin (push, "", 0, ZMQ_SNDMORE);
     send_str (push, "part3", 0);
     for (int i = 0; i < 100; i++) {
         char buf[32];
         snprintf (buf, sizeof buf, "msg-%d", i);
-        lh_recv_s (pull, buf, 0);
+        recv_s (pull, buf, 0);
     }
-    lh_recv_s (pull, "part1", 1);
-    lh_recv_s (pull, "", 1);
-    lh_recv_s (pull, "part3", 0);
+    recv_s (pull, "part1", 1);
+    recv_s (pull, "", 1);
+    recv_s (pull, "part3", 0);
 
     /* Wrong direction. */
     char tmp[8];
     TEST_ERRNO (ENOTSUP, zmq_send (pull, "x", 1, 0));
     TEST_ERRNO (ENOTSUP, zmq_recv (push, tmp, sizeof tmp, ZMQ_DONTWAIT));
 
-    lh_close (push);
-    lh_close (pull);
+    close_zero (push);
+    close_zero (pull);
 
     /* A PUSH without any peer blocks: DONTWAIT gives EAGAIN, SNDTIMEO
      * times out with EAGAIN. */
     void *lonely = zmq_socket (ctx, ZMQ_PUSH);
     TEST_ERRNO (EAGAIN, zmq_send (lonely, "x", 1, ZMQ_DONTWAIT));
-    lh_set_int (lonely, ZMQ_SNDTIMEO, 50);
+    set_int (lonely, ZMQ_SNDTIMEO, 50);
     TEST_ERRNO (EAGAIN, zmq_send (lonely, "x", 1, 0));
-    lh_close (lonely);
+    close_zero (lonely);
 }
 
 /* One PUSH, two PULLs: round robin. */
@@ -172,7 +57,7 @@ static void test_round_robin (void *ctx, const char *tp)
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     void *pull1 = zmq_socket (ctx, ZMQ_PULL);
     void *pull2 = zmq_socket (ctx, ZMQ_PULL);
-    lh_bind (push, tp, "pp-rr", ep, sizeof ep);
+    bind_transport (push, tp, "pp-rr", ep, sizeof ep);
     TEST_OK (zmq_connect (pull1, ep));
     TEST_OK (zmq_connect (pull2, ep));
     set_rcvtimeo (pull1, 5000);
@@ -191,7 +76,7 @@ static void test_round_robin (void *ctx, const char *tp)
                                    {pull2, 0, ZMQ_POLLIN, 0}};
         TEST_ASSERT_EQ_INT (1, zmq_poll (items, 2, 5000));
         last = (items[0].revents & ZMQ_POLLIN) ? 0 : 1;
-        lh_recv_s (pulls[last], buf, 0);
+        recv_s (pulls[last], buf, 0);
         seen[last]++;
     }
     for (int k = 0; k < 10; k++) {
@@ -203,7 +88,7 @@ static void test_round_robin (void *ctx, const char *tp)
         TEST_ASSERT_EQ_INT (1, zmq_poll (items, 2, 5000));
         int who = (items[0].revents & ZMQ_POLLIN) ? 0 : 1;
         TEST_ASSERT (who != last);
-        lh_recv_s (pulls[who], buf, 0);
+        recv_s (pulls[who], buf, 0);
         last = who;
     }
     /* A burst of 40 (multipart) messages splits exactly 20/20, whole
@@ -218,22 +103,22 @@ static void test_round_robin (void *ctx, const char *tp)
     for (int w = 0; w < 2; w++) {
         for (int k = 0; k < 20; k++) {
             char buf[32];
-            lh_recv_s (pulls[w], "burst", 1);
-            size_t n = lh_recv_any (pulls[w], buf, sizeof buf - 1, 0);
+            recv_s (pulls[w], "burst", 1);
+            size_t n = recv_any (pulls[w], buf, sizeof buf - 1, 0);
             buf[n] = 0;
             int v = atoi (buf);
             TEST_ASSERT (v > prev[w]);
             prev[w] = v;
             got[w]++;
         }
-        TEST_ASSERT_EQ_INT (0, lh_poll_in (pulls[w], 0));
+        TEST_ASSERT_EQ_INT (0, poll_in (pulls[w], 0));
     }
     TEST_ASSERT_EQ_INT (20, got[0]);
     TEST_ASSERT_EQ_INT (20, got[1]);
 
-    lh_close (pull1);
-    lh_close (pull2);
-    lh_close (push);
+    close_zero (pull1);
+    close_zero (pull2);
+    close_zero (push);
 }
 
 /* Two PUSHes, one PULL: fair queueing. */
@@ -244,15 +129,15 @@ static void test_fair_queue (void *ctx, const char *tp)
     void *push1 = zmq_socket (ctx, ZMQ_PUSH);
     void *push2 = zmq_socket (ctx, ZMQ_PUSH);
     set_rcvtimeo (pull, 5000);
-    lh_bind (pull, tp, "pp-fq", ep, sizeof ep);
+    bind_transport (pull, tp, "pp-fq", ep, sizeof ep);
     TEST_OK (zmq_connect (push1, ep));
     TEST_OK (zmq_connect (push2, ep));
 
     /* Both connections established. */
     send_str (push1, "hello-1", 0);
-    lh_recv_s (pull, "hello-1", 0);
+    recv_s (pull, "hello-1", 0);
     send_str (push2, "hello-2", 0);
-    lh_recv_s (pull, "hello-2", 0);
+    recv_s (pull, "hello-2", 0);
 
     const int N = 50;
     for (int i = 0; i < N; i++) {
@@ -275,13 +160,13 @@ static void test_fair_queue (void *ctx, const char *tp)
      * zmq_poll / ZMQ_EVENTS). Polling first makes both pipes active, after
      * which fair queueing must alternate. Without this poll libzmq 4.3.4
      * drains one pusher completely before the other. */
-    TEST_ASSERT_EQ_INT (1, lh_poll_in (pull, 1000));
+    TEST_ASSERT_EQ_INT (1, poll_in (pull, 1000));
 
     int next[2] = {0, 0}, count_first_half[2] = {0, 0}, last = -1;
     int alternations = 0;
     for (int i = 0; i < 2 * N; i++) {
         char buf[32];
-        size_t n = lh_recv_any (pull, buf, sizeof buf - 1, 0);
+        size_t n = recv_any (pull, buf, sizeof buf - 1, 0);
         buf[n] = 0;
         TEST_ASSERT (buf[0] == 'A' || buf[0] == 'B');
         int w = buf[0] == 'A' ? 0 : 1;
@@ -304,9 +189,9 @@ static void test_fair_queue (void *ctx, const char *tp)
         TEST_ASSERT (count_first_half[1] >= N / 3);
     }
 
-    lh_close (push1);
-    lh_close (push2);
-    lh_close (pull);
+    close_zero (push1);
+    close_zero (push2);
+    close_zero (pull);
 }
 
 /* A PUSH skips a peer whose pipe is full and keeps serving the others
@@ -316,9 +201,9 @@ static void test_skip_full_peer (void *ctx)
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     void *slow = zmq_socket (ctx, ZMQ_PULL);
     void *fast = zmq_socket (ctx, ZMQ_PULL);
-    lh_set_int (push, ZMQ_SNDHWM, 2);
-    lh_set_int (slow, ZMQ_RCVHWM, 2);
-    lh_set_int (fast, ZMQ_RCVHWM, 2);
+    set_int (push, ZMQ_SNDHWM, 2);
+    set_int (slow, ZMQ_RCVHWM, 2);
+    set_int (fast, ZMQ_RCVHWM, 2);
     TEST_OK (zmq_bind (push, "inproc://pp-skip"));
     TEST_OK (zmq_connect (slow, "inproc://pp-skip"));
     TEST_OK (zmq_connect (fast, "inproc://pp-skip"));
@@ -352,9 +237,9 @@ static void test_skip_full_peer (void *ctx)
     TEST_ASSERT (got_slow >= 1 && got_slow <= 4);
     TEST_ASSERT (got_fast >= total - 4);
 
-    lh_close (push);
-    lh_close (slow);
-    lh_close (fast);
+    close_zero (push);
+    close_zero (slow);
+    close_zero (fast);
 }
 
 int main (void)
@@ -370,6 +255,6 @@ int main (void)
     }
     test_skip_full_peer (ctx);
     TEST_OK (zmq_ctx_term (ctx));
-    lh_ipc_cleanup ();
+    ipc_cleanup ();
     return 0;
 }

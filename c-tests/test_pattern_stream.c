@@ -3,37 +3,28 @@
  * an empty frame, EHOSTUNREACH for an unknown peer, and a STREAM socket that
  * connects out with CONNECT_ROUTING_ID. */
 #include "testutil.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "rawzmtp.h"
 
-static int parse_port (const char *ep)
+/* A plain TCP client connected to a "tcp://127.0.0.1:PORT" endpoint, with
+ * a 5 s receive timeout. */
+static int raw_connect (const char *ep)
 {
-    const char *colon = strrchr (ep, ':');
-    TEST_ASSERT (colon);
-    return atoi (colon + 1);
-}
-
-static int raw_connect (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    int fd = rz_connect (ep);
     TEST_ASSERT (fd >= 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons ((unsigned short) port);
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    TEST_ASSERT (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
     struct timeval tv = {5, 0};
     setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     return fd;
 }
 
 /* Receives [id, body]; returns the id length and copies the id out. */
-static size_t recv_pair (void *s, unsigned char *id, char *body, size_t bodylen,
-                         int *bodysize)
+#define recv_pair(...) recv_pair_at (__LINE__, __VA_ARGS__)
+static size_t recv_pair_at (int line, void *s, unsigned char *id, char *body,
+                            size_t bodylen, int *bodysize)
 {
     int n = zmq_recv (s, id, 256, 0);
-    TEST_ASSERT (n > 0);
+    if (n <= 0)
+        TEST_FAIL ("line %d: no [id, body] pair: %s", line,
+                   zmq_strerror (zmq_errno ()));
     int more;
     size_t len = sizeof more;
     TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &more, &len));
@@ -52,7 +43,7 @@ static void test_server (void *ctx)
     TEST_ASSERT (srv);
     set_rcvtimeo (srv, 5000);
     bind_ephemeral (srv, "tcp://127.0.0.1:*", ep, sizeof ep);
-    int fd = raw_connect (parse_port (ep));
+    int fd = raw_connect (ep);
 
     unsigned char id[256], id2[256];
     char body[256];
@@ -100,7 +91,7 @@ static void test_server (void *ctx)
     close (fd);
 
     /* A peer that goes away is announced with [id, empty] too. */
-    fd = raw_connect (parse_port (ep));
+    fd = raw_connect (ep);
     idlen = recv_pair (srv, id, body, sizeof body, &bs);
     TEST_ASSERT_EQ_INT (0, bs);
     close (fd);
@@ -111,30 +102,22 @@ static void test_server (void *ctx)
             break;
         TEST_ASSERT (test_now_ms () < deadline);
     }
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (srv, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (srv));
+    close_zero (srv);
 }
 
 static void test_client (void *ctx)
 {
-    int lfd = socket (AF_INET, SOCK_STREAM, 0);
+    int port = 0;
+    int lfd = rz_listen (&port);
     TEST_ASSERT (lfd >= 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    TEST_ASSERT (bind (lfd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    TEST_ASSERT (listen (lfd, 4) == 0);
-    socklen_t sl = sizeof sa;
-    TEST_ASSERT (getsockname (lfd, (struct sockaddr *) &sa, &sl) == 0);
     char ep[64];
-    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs (sa.sin_port));
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
 
     void *cli = zmq_socket (ctx, ZMQ_STREAM);
     set_rcvtimeo (cli, 5000);
     TEST_OK (zmq_setsockopt (cli, ZMQ_CONNECT_ROUTING_ID, "srv", 3));
     TEST_OK (zmq_connect (cli, ep));
-    int fd = accept (lfd, NULL, NULL);
+    int fd = rz_accept (lfd, 5000);
     TEST_ASSERT (fd >= 0);
     unsigned char id[256];
     char body[64];
@@ -161,9 +144,7 @@ static void test_client (void *ctx)
     TEST_ASSERT (memcmp (body, "pong", 4) == 0);
     close (fd);
     close (lfd);
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (cli, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (cli));
+    close_zero (cli);
 }
 
 int main (void)

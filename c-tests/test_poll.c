@@ -22,13 +22,6 @@
 #include "testutil.h"
 #include <pthread.h>
 
-static void close_zero (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
 /* Waits (bounded) until `s` reports `ev` through zmq_poll. */
 static void wait_event (void *s, short ev, int timeout_ms, const char *what)
 {

@@ -5,15 +5,6 @@
 #include "rawzmtp.h"
 #include <rampart.h>
 
-static int64_t get_i64 (void *s, int opt)
-{
-    int64_t v = 0;
-    size_t len = sizeof v;
-    TEST_OK (zmq_getsockopt (s, opt, &v, &len));
-    TEST_ASSERT_EQ_INT (sizeof v, len);
-    return v;
-}
-
 static void test_profile (void)
 {
     unsetenv ("RAMPART_PROFILE");
@@ -119,20 +110,11 @@ static void test_handshake_cap (void *ctx)
         body[n++] = 5;
         memcpy (body + n, "READY", 5);
         n += 5;
-        body[n++] = 11;
-        memcpy (body + n, "Socket-Type", 11);
-        n += 11;
-        body[n++] = 0; body[n++] = 0; body[n++] = 0; body[n++] = 4;
+        n += rz_put_property_header (body + n, "Socket-Type", 4);
         memcpy (body + n, "PUSH", 4);
         n += 4;
         size_t vlen = body_len - n - 1 - 5 - 4;
-        body[n++] = 5;
-        memcpy (body + n, "X-Big", 5);
-        n += 5;
-        body[n++] = (unsigned char) (vlen >> 24);
-        body[n++] = (unsigned char) (vlen >> 16);
-        body[n++] = (unsigned char) (vlen >> 8);
-        body[n++] = (unsigned char) vlen;
+        n += rz_put_property_header (body + n, "X-Big", vlen);
         n += vlen;
         TEST_ASSERT_EQ_INT (body_len, n);
         /* Header first: the cap applies to the declared size. */
@@ -149,9 +131,7 @@ static void test_handshake_cap (void *ctx)
         }
         free (body);
         close (fd);
-        int zero = 0;
-        TEST_OK (zmq_setsockopt (pull, ZMQ_LINGER, &zero, sizeof zero));
-        TEST_OK (zmq_close (pull));
+        close_zero (pull);
     }
 }
 

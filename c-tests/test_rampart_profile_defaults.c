@@ -26,24 +26,6 @@
 
 static const int types[] = {ZMQ_PULL, ZMQ_DEALER, ZMQ_SUB, ZMQ_ROUTER};
 
-static int64_t get_max (void *s)
-{
-    int64_t v = 0;
-    size_t len = sizeof v;
-    TEST_OK (zmq_getsockopt (s, ZMQ_MAXMSGSIZE, &v, &len));
-    TEST_ASSERT_EQ_INT (8, len);
-    return v;
-}
-
-static int get_int (void *s, int id)
-{
-    int v = 0;
-    size_t len = sizeof v;
-    TEST_OK (zmq_getsockopt (s, id, &v, &len));
-    TEST_ASSERT_EQ_INT (sizeof (int), len);
-    return v;
-}
-
 static void set_env (const char *name, const char *value)
 {
     if (value)
@@ -66,7 +48,7 @@ static void scenario (const char *label, const char *profile, const char *env_ma
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         void *s = zmq_socket (ctx, types[i]);
         TEST_ASSERT (s);
-        int64_t m = get_max (s);
+        int64_t m = get_i64 (s, ZMQ_MAXMSGSIZE);
         int h = get_int (s, ZMQ_HANDSHAKE_IVL);
         if (m != exp_max || h != exp_hs)
             TEST_FAIL ("%s (socket type %d): MAXMSGSIZE %lld HANDSHAKE_IVL %d, "
@@ -151,13 +133,13 @@ int main (void)
         void *ctx = zmq_ctx_new ();
         void *s = zmq_socket (ctx, ZMQ_PULL);
         TEST_ASSERT (s);
-        TEST_ASSERT_EQ_INT (2048, get_max (s));
+        TEST_ASSERT_EQ_INT (2048, get_i64 (s, ZMQ_MAXMSGSIZE));
         int64_t m = 4096;
         TEST_OK (zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &m, sizeof m));
-        TEST_ASSERT_EQ_INT (4096, get_max (s));
+        TEST_ASSERT_EQ_INT (4096, get_i64 (s, ZMQ_MAXMSGSIZE));
         m = -1; /* explicit -1 still means unlimited */
         TEST_OK (zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &m, sizeof m));
-        TEST_ASSERT_EQ_INT (-1, get_max (s));
+        TEST_ASSERT_EQ_INT (-1, get_i64 (s, ZMQ_MAXMSGSIZE));
         int h = 0; /* explicit 0 = no handshake limit */
         TEST_OK (zmq_setsockopt (s, ZMQ_HANDSHAKE_IVL, &h, sizeof h));
         TEST_ASSERT_EQ_INT (0, get_int (s, ZMQ_HANDSHAKE_IVL));
@@ -170,7 +152,7 @@ int main (void)
         TEST_ASSERT_EQ_INT (30000, get_int (s, ZMQ_HANDSHAKE_IVL));
         /* a second socket of the same context is unaffected */
         void *s2 = zmq_socket (ctx, ZMQ_PULL);
-        TEST_ASSERT_EQ_INT (2048, get_max (s2));
+        TEST_ASSERT_EQ_INT (2048, get_i64 (s2, ZMQ_MAXMSGSIZE));
         TEST_ASSERT_EQ_INT (1500, get_int (s2, ZMQ_HANDSHAKE_IVL));
         TEST_OK (zmq_close (s2));
         TEST_OK (zmq_close (s));

@@ -17,124 +17,10 @@
  * mechanism) is not. The latter check is therefore asserted only for
  * Rampart (is_rampart()); against libzmq it runs and reports. */
 #include "testutil.h"
+#include "rawzmtp.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
-/* ---- local helpers (same block in several test files) ---------------- */
-static char lh_ipc_paths_[32][256];
-static int lh_n_ipc_paths_;
-
-static inline void lh_ipc_cleanup (void)
-{
-    for (int i = 0; i < lh_n_ipc_paths_; i++)
-        unlink (lh_ipc_paths_[i]);
-}
-
-/* Remembers an ipc endpoint's file so it is removed at exit (also when a
- * check fails). */
-static inline void lh_ipc_track (const char *ep)
-{
-    if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
-        return;
-    if (lh_n_ipc_paths_ == 0)
-        atexit (lh_ipc_cleanup);
-    if (lh_n_ipc_paths_ < 32)
-        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
-}
-
-/* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
- * concrete endpoint in `ep`. */
-static inline void lh_bind (void *s, const char *tp, const char *tag,
-                            char *ep, size_t len)
-{
-    if (strcmp (tp, "tcp") == 0) {
-        bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
-    } else if (strcmp (tp, "ipc") == 0) {
-        make_ipc_endpoint (ep, len, tag);
-        lh_ipc_track (ep);
-        TEST_OK (zmq_bind (s, ep));
-    } else {
-        snprintf (ep, len, "inproc://%s", tag);
-        TEST_OK (zmq_bind (s, ep));
-    }
-}
-
-static inline void lh_close (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
-#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
-#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
-
-static inline void lh_recv_frame_at (int line, void *s, const void *expected,
-                                  size_t n, int more)
-{
-    zmq_msg_t m;
-    TEST_OK (zmq_msg_init (&m));
-    int rc = zmq_msg_recv (&m, s, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    if ((size_t) rc != n || (n && memcmp (zmq_msg_data (&m), expected, n)))
-        TEST_FAIL ("line %d: expected %zu-byte frame '%.*s', got %d bytes "
-                   "'%.*s'",
-                   line, n, (int) n, (const char *) expected, rc, rc,
-                   (const char *) zmq_msg_data (&m));
-    if (more != zmq_msg_more (&m))
-        TEST_FAIL ("line %d: expected more=%d", line, more);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    TEST_OK (zmq_msg_close (&m));
-}
-
-/* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
-                                  int more)
-{
-    int rc = zmq_recv (s, buf, cap, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    TEST_ASSERT ((size_t) rc <= cap);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    return (size_t) rc;
-}
-
-#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
-static inline void lh_send_bin_at (int line, void *s, const void *data,
-                                size_t n, int flags)
-{
-    int rc = zmq_send (s, data, n, flags);
-    if (rc != (int) n)
-        TEST_FAIL ("line %d: send of %zu bytes returned %d, errno %d (%s)",
-                   line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
-}
-
-static inline int lh_poll_in (void *s, int ms)
-{
-    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll (&it, 1, ms);
-    TEST_ASSERT (rc >= 0);
-    return (it.revents & ZMQ_POLLIN) ? 1 : 0;
-}
-
-static inline void lh_set_int (void *s, int opt, int v)
-{
-    TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-/* ---------------------------------------------------------------------- */
 
 static int mon_seq;
 
@@ -153,7 +39,7 @@ static void *start_monitor (void *ctx, void *s, int events)
 /* Reads one monitor event within `ms`; returns 0 on timeout. */
 static int read_event (void *mon, int ms, uint16_t *event, uint32_t *value)
 {
-    if (!lh_poll_in (mon, ms))
+    if (!poll_in (mon, ms))
         return 0;
     zmq_msg_t m;
     TEST_OK (zmq_msg_init (&m));
@@ -184,34 +70,7 @@ static void wait_event (void *mon, uint16_t wanted)
 static void stop_monitor (void *s, void *mon)
 {
     TEST_OK (zmq_socket_monitor (s, NULL, 0));
-    lh_close (mon);
-}
-
-/* A TCP port that was free a moment ago. */
-static int lh_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    TEST_ASSERT (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    TEST_ASSERT (bind (fd, (struct sockaddr *) &a, sizeof a) == 0);
-    socklen_t len = sizeof a;
-    TEST_ASSERT (getsockname (fd, (struct sockaddr *) &a, &len) == 0);
-    close (fd);
-    return ntohs (a.sin_port);
-}
-
-/* Binds `s` to `ep`, retrying (bounded) while the old listener closes. */
-static void bind_retry (void *s, const char *ep)
-{
-    int64_t deadline = test_now_ms () + 5000;
-    while (zmq_bind (s, ep) != 0) {
-        TEST_ASSERT_EQ_INT (EADDRINUSE, zmq_errno ());
-        TEST_ASSERT (test_now_ms () < deadline);
-        test_sleep_ms (10);
-    }
+    close_zero (mon);
 }
 
 /* Sends numbered pings from `push` (DONTWAIT, EAGAIN allowed) until `pull`
@@ -225,7 +84,7 @@ static int pings_arrive (void *push, void *pull, int ms)
         snprintf (buf, sizeof buf, "ping-%d", i++);
         int rc = zmq_send (push, buf, strlen (buf), ZMQ_DONTWAIT);
         TEST_ASSERT (rc >= 0 || zmq_errno () == EAGAIN);
-        if (lh_poll_in (pull, 50)) {
+        if (poll_in (pull, 50)) {
             char got[32];
             int n = zmq_recv (pull, got, sizeof got, 0);
             TEST_ASSERT (n > 5 && strncmp (got, "ping-", 5) == 0);
@@ -238,7 +97,7 @@ static int pings_arrive (void *push, void *pull, int ms)
 static void drain (void *s)
 {
     char buf[64];
-    while (lh_poll_in (s, 50))
+    while (poll_in (s, 50))
         TEST_ASSERT (zmq_recv (s, buf, sizeof buf, 0) >= 0);
 }
 
@@ -247,19 +106,19 @@ static void test_server_restart (void *ctx, const char *tp)
     char ep[256];
     void *server = zmq_socket (ctx, ZMQ_PULL);
     set_rcvtimeo (server, 5000);
-    lh_bind (server, tp, "rc-restart", ep, sizeof ep);
+    bind_transport (server, tp, "rc-restart", ep, sizeof ep);
 
     void *client = zmq_socket (ctx, ZMQ_PUSH);
-    lh_set_int (client, ZMQ_RECONNECT_IVL, 50);
+    set_int (client, ZMQ_RECONNECT_IVL, 50);
     void *mon = start_monitor (ctx, client,
                                ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED);
     TEST_OK (zmq_connect (client, ep));
     send_str (client, "first", 0);
-    lh_recv_s (server, "first", 0);
+    recv_s (server, "first", 0);
 
     for (int round = 0; round < 3; round++) {
         /* Server goes away; wait until the client noticed. */
-        lh_close (server);
+        close_zero (server);
         wait_event (mon, ZMQ_EVENT_DISCONNECTED);
         /* Queued while down: the connect-side pipe outlives the
          * connection. */
@@ -271,27 +130,29 @@ static void test_server_restart (void *ctx, const char *tp)
         set_rcvtimeo (server, 5000);
         int64_t t0 = test_now_ms ();
         bind_retry (server, ep);
-        lh_recv_s (server, msg, 0);
+        recv_s (server, msg, 0);
         /* RECONNECT_IVL is 50 ms (+ jitter); allow for a loaded host. */
         TEST_ASSERT (test_now_ms () - t0 < 4000);
         wait_event (mon, ZMQ_EVENT_CONNECTED);
         snprintf (msg, sizeof msg, "after-%d", round);
         send_str (client, msg, 0);
-        lh_recv_s (server, msg, 0);
+        recv_s (server, msg, 0);
     }
     stop_monitor (client, mon);
-    lh_close (client);
-    lh_close (server);
+    close_zero (client);
+    close_zero (server);
 }
 
 static void collect_retries (void *ctx, int ivl, int ivl_max, int n,
                              uint32_t *values, int64_t *times)
 {
     char ep[64];
-    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", lh_free_port ());
+    int port = rz_free_port ();
+    TEST_ASSERT (port > 0);
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     void *client = zmq_socket (ctx, ZMQ_PUSH);
-    lh_set_int (client, ZMQ_RECONNECT_IVL, ivl);
-    lh_set_int (client, ZMQ_RECONNECT_IVL_MAX, ivl_max);
+    set_int (client, ZMQ_RECONNECT_IVL, ivl);
+    set_int (client, ZMQ_RECONNECT_IVL_MAX, ivl_max);
     int v = -1;
     size_t len = sizeof v;
     TEST_OK (zmq_getsockopt (client, ZMQ_RECONNECT_IVL_MAX, &v, &len));
@@ -305,7 +166,7 @@ static void collect_retries (void *ctx, int ivl, int ivl_max, int n,
         times[i] = test_now_ms ();
     }
     stop_monitor (client, mon);
-    lh_close (client);
+    close_zero (client);
 }
 
 static void test_backoff (void *ctx)
@@ -350,9 +211,7 @@ static int junk_server_start (int *lfd_out)
     TEST_ASSERT (setsockopt (lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)
                  == 0);
     struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    rz_loopback_addr (&a, 0);
     TEST_ASSERT (bind (lfd, (struct sockaddr *) &a, sizeof a) == 0);
     TEST_ASSERT (listen (lfd, 4) == 0);
     socklen_t len = sizeof a;
@@ -369,7 +228,7 @@ static int run_junk_case (void *ctx, const void *junk, size_t junk_len)
     char ep[64];
     snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     void *client = zmq_socket (ctx, ZMQ_PUSH);
-    lh_set_int (client, ZMQ_RECONNECT_IVL, 50);
+    set_int (client, ZMQ_RECONNECT_IVL, 50);
     void *mon = start_monitor (ctx, client, ZMQ_EVENT_DISCONNECTED);
     TEST_OK (zmq_connect (client, ep));
     int cfd = accept (lfd, NULL, NULL);
@@ -387,8 +246,8 @@ static int run_junk_case (void *ctx, const void *junk, size_t junk_len)
     int ok = pings_arrive (client, server, 3000);
     drain (server);
     stop_monitor (client, mon);
-    lh_close (client);
-    lh_close (server);
+    close_zero (client);
+    close_zero (server);
     return ok;
 }
 
@@ -434,6 +293,6 @@ int main (void)
     test_backoff (ctx);
     test_garbage_server (ctx);
     TEST_OK (zmq_ctx_term (ctx));
-    lh_ipc_cleanup ();
+    ipc_cleanup ();
     return 0;
 }

@@ -157,15 +157,6 @@ static void check_readable (void *s, int type, const char *tname,
     }
 }
 
-static int get_int (void *s, int id)
-{
-    int v = 0;
-    size_t len = sizeof v;
-    TEST_OK (zmq_getsockopt (s, id, &v, &len));
-    TEST_ASSERT_EQ_INT (sizeof (int), len);
-    return v;
-}
-
 /* Write-only options: legal to set on `type`, but zmq_getsockopt says EINVAL
  * even with a correctly sized buffer. */
 static void check_write_only (void *ctx, int type, const char *tname, int id,

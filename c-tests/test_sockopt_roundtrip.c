@@ -25,37 +25,11 @@
 #include "testutil.h"
 #include <poll.h>
 
-static int get_int (void *s, int id)
-{
-    int v = 0;
-    size_t len = sizeof v;
-    TEST_OK (zmq_getsockopt (s, id, &v, &len));
-    TEST_ASSERT_EQ_INT (sizeof (int), len);
-    return v;
-}
-
-static int64_t get_i64 (void *s, int id)
-{
-    int64_t v = 0;
-    size_t len = sizeof v;
-    TEST_OK (zmq_getsockopt (s, id, &v, &len));
-    TEST_ASSERT_EQ_INT (sizeof (int64_t), len);
-    return v;
-}
-
-#define set_int(s, id, v) set_int_at (__LINE__, s, id, #id, v)
-static void set_int_at (int line, void *s, int id, const char *name, int v)
-{
-    if (zmq_setsockopt (s, id, &v, sizeof v) != 0)
-        TEST_FAIL ("line %d: set %s = %d failed: %s", line, name, v,
-                   zmq_strerror (zmq_errno ()));
-}
-
 /* set(v) then get() == expect */
 #define rt_int(s, id, v, expect) rt_int_at (__LINE__, s, id, #id, v, expect)
 static void rt_int_at (int line, void *s, int id, const char *name, int v, int expect)
 {
-    set_int_at (line, s, id, name, v);
+    set_int_at (__FILE__, line, s, id, name, v);
     int got = get_int (s, id);
     if (got != expect)
         TEST_FAIL ("line %d: %s: set %d, got %d, expected %d", line, name, v, got,
@@ -74,13 +48,6 @@ static void bad_int_at (int line, void *s, int id, const char *name, int v)
                    line, name, v, rc, en);
     if (get_int (s, id) != before)
         TEST_FAIL ("line %d: rejected %s = %d changed the value", line, name, v);
-}
-
-static void close_zero (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
 }
 
 static void test_int_round_trips (void *ctx)

@@ -2,14 +2,6 @@
  * reset and set_interval, and handlers that change the set they run from. */
 #include "testutil.h"
 
-/* Probing a destroyed handle reads freed memory on purpose (Rampart must see
- * its dead tag and answer EFAULT). Memory checkers flag that, so runs under
- * valgrind or ASan set RAMPART_TEST_NO_STALE_PROBES to skip those probes. */
-static int stale_probes (void)
-{
-    return getenv ("RAMPART_TEST_NO_STALE_PROBES") == NULL;
-}
-
 /* What handlers saw: the ids they were called with, in order. */
 static int fired[64];
 static int nfired;

@@ -17,121 +17,6 @@
 #include "testutil.h"
 #include <sys/stat.h>
 
-/* ---- local helpers (same block in several test files) ---------------- */
-static char lh_ipc_paths_[32][256];
-static int lh_n_ipc_paths_;
-
-static inline void lh_ipc_cleanup (void)
-{
-    for (int i = 0; i < lh_n_ipc_paths_; i++)
-        unlink (lh_ipc_paths_[i]);
-}
-
-/* Remembers an ipc endpoint's file so it is removed at exit (also when a
- * check fails). */
-static inline void lh_ipc_track (const char *ep)
-{
-    if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
-        return;
-    if (lh_n_ipc_paths_ == 0)
-        atexit (lh_ipc_cleanup);
-    if (lh_n_ipc_paths_ < 32)
-        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
-}
-
-/* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
- * concrete endpoint in `ep`. */
-static inline void lh_bind (void *s, const char *tp, const char *tag,
-                            char *ep, size_t len)
-{
-    if (strcmp (tp, "tcp") == 0) {
-        bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
-    } else if (strcmp (tp, "ipc") == 0) {
-        make_ipc_endpoint (ep, len, tag);
-        lh_ipc_track (ep);
-        TEST_OK (zmq_bind (s, ep));
-    } else {
-        snprintf (ep, len, "inproc://%s", tag);
-        TEST_OK (zmq_bind (s, ep));
-    }
-}
-
-static inline void lh_close (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
-#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
-#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
-
-static inline void lh_recv_frame_at (int line, void *s, const void *expected,
-                                  size_t n, int more)
-{
-    zmq_msg_t m;
-    TEST_OK (zmq_msg_init (&m));
-    int rc = zmq_msg_recv (&m, s, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    if ((size_t) rc != n || (n && memcmp (zmq_msg_data (&m), expected, n)))
-        TEST_FAIL ("line %d: expected %zu-byte frame '%.*s', got %d bytes "
-                   "'%.*s'",
-                   line, n, (int) n, (const char *) expected, rc, rc,
-                   (const char *) zmq_msg_data (&m));
-    if (more != zmq_msg_more (&m))
-        TEST_FAIL ("line %d: expected more=%d", line, more);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    TEST_OK (zmq_msg_close (&m));
-}
-
-/* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
-                                  int more)
-{
-    int rc = zmq_recv (s, buf, cap, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    TEST_ASSERT ((size_t) rc <= cap);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    return (size_t) rc;
-}
-
-#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
-static inline void lh_send_bin_at (int line, void *s, const void *data,
-                                size_t n, int flags)
-{
-    int rc = zmq_send (s, data, n, flags);
-    if (rc != (int) n)
-        TEST_FAIL ("line %d: send of %zu bytes returned %d, errno %d (%s)",
-                   line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
-}
-
-static inline int lh_poll_in (void *s, int ms)
-{
-    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll (&it, 1, ms);
-    TEST_ASSERT (rc >= 0);
-    return (it.revents & ZMQ_POLLIN) ? 1 : 0;
-}
-
-static inline void lh_set_int (void *s, int opt, int v)
-{
-    TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-/* ---------------------------------------------------------------------- */
-
 static int is_socket_file (const char *path)
 {
     struct stat st;
@@ -151,13 +36,6 @@ static int gone_within (const char *path, int ms)
     return 1;
 }
 
-static void lh_get_last (void *s, char *buf, size_t cap)
-{
-    size_t len = cap;
-    TEST_OK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, buf, &len));
-    TEST_ASSERT_EQ_INT (strlen (buf) + 1, len);
-}
-
 static void push_pull_check (void *ctx, void *pull, const char *ep,
                              const char *text)
 {
@@ -165,21 +43,21 @@ static void push_pull_check (void *ctx, void *pull, const char *ep,
     TEST_OK (zmq_connect (push, ep));
     set_rcvtimeo (pull, 5000);
     send_str (push, text, 0);
-    lh_recv_s (pull, text, 0);
-    lh_close (push);
+    recv_s (pull, text, 0);
+    close_zero (push);
 }
 
 static void test_path (void *ctx)
 {
     char ep[256], last[256];
     make_ipc_endpoint (ep, sizeof ep, "ipc-path");
-    lh_ipc_track (ep);
+    ipc_track (ep);
     const char *path = ep + 6;
     unlink (path);
 
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     TEST_OK (zmq_bind (pull, ep));
-    lh_get_last (pull, last, sizeof last);
+    get_last_endpoint (pull, last, sizeof last);
     TEST_ASSERT (strcmp (last, ep) == 0);
     TEST_ASSERT (is_socket_file (path));
     push_pull_check (ctx, pull, ep, "over ipc");
@@ -190,11 +68,11 @@ static void test_path (void *ctx)
     TEST_OK (zmq_connect (p1, ep));
     TEST_OK (zmq_connect (p2, ep));
     send_str (p1, "one", 0);
-    lh_recv_s (pull, "one", 0);
+    recv_s (pull, "one", 0);
     send_str (p2, "two", 0);
-    lh_recv_s (pull, "two", 0);
-    lh_close (p1);
-    lh_close (p2);
+    recv_s (pull, "two", 0);
+    close_zero (p1);
+    close_zero (p2);
 
     /* Unbind: the endpoint stops accepting. */
     TEST_ERRNO (ENOENT, zmq_unbind (pull, "ipc:///tmp/rampart-no-such-ep"));
@@ -204,14 +82,14 @@ static void test_path (void *ctx)
     TEST_OK (zmq_connect (late, ep));
     /* Queued locally (connect-side pipe) but never delivered. */
     TEST_ASSERT_EQ_INT (1, zmq_send (late, "x", 1, ZMQ_DONTWAIT));
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (pull, 200));
-    lh_close (late);
+    TEST_ASSERT_EQ_INT (0, poll_in (pull, 200));
+    close_zero (late);
 
     /* The same socket can bind the path again. */
     TEST_OK (zmq_bind (pull, ep));
     TEST_ASSERT (is_socket_file (path));
     push_pull_check (ctx, pull, ep, "bound again");
-    lh_close (pull);
+    close_zero (pull);
     unlink (path);
 }
 
@@ -221,16 +99,16 @@ static void test_rebind_overrides (void *ctx)
 {
     char ep[256];
     make_ipc_endpoint (ep, sizeof ep, "ipc-override");
-    lh_ipc_track (ep);
+    ipc_track (ep);
     unlink (ep + 6);
     void *first = zmq_socket (ctx, ZMQ_PULL);
     void *second = zmq_socket (ctx, ZMQ_PULL);
     TEST_OK (zmq_bind (first, ep));
     TEST_OK (zmq_bind (second, ep));
     push_pull_check (ctx, second, ep, "to the newest");
-    TEST_ASSERT_EQ_INT (0, lh_poll_in (first, 0));
-    lh_close (second);
-    lh_close (first);
+    TEST_ASSERT_EQ_INT (0, poll_in (first, 0));
+    close_zero (second);
+    close_zero (first);
     unlink (ep + 6);
 }
 
@@ -241,7 +119,7 @@ static void test_abstract (void *ctx)
               (int) getpid ());
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     TEST_OK (zmq_bind (pull, ep));
-    lh_get_last (pull, last, sizeof last);
+    get_last_endpoint (pull, last, sizeof last);
     TEST_ASSERT (strcmp (last, ep) == 0);
     /* Nothing in the filesystem. */
     struct stat st;
@@ -254,15 +132,10 @@ static void test_abstract (void *ctx)
 
     /* After unbind it is free again (bounded wait: closing is async). */
     TEST_OK (zmq_unbind (pull, ep));
-    int64_t deadline = test_now_ms () + 5000;
-    while (zmq_bind (other, ep) != 0) {
-        TEST_ASSERT_EQ_INT (EADDRINUSE, zmq_errno ());
-        TEST_ASSERT (test_now_ms () < deadline);
-        test_sleep_ms (5);
-    }
+    bind_retry (other, ep);
     push_pull_check (ctx, other, ep, "abstract again");
-    lh_close (other);
-    lh_close (pull);
+    close_zero (other);
+    close_zero (pull);
 }
 
 static void test_wildcard (void *ctx)
@@ -289,32 +162,32 @@ static void test_wildcard (void *ctx)
     TEST_ERRNO (ENOENT, zmq_unbind (a, "ipc://*"));
     TEST_OK (zmq_unbind (a, ep1));
     TEST_ASSERT (gone_within (ep1 + 6, 5000));
-    lh_close (b);
+    close_zero (b);
     TEST_ASSERT (gone_within (ep2 + 6, 5000));
-    lh_close (a);
+    close_zero (a);
 }
 
 static void test_connect_before_bind (void *ctx)
 {
     char ep[256];
     make_ipc_endpoint (ep, sizeof ep, "ipc-early");
-    lh_ipc_track (ep);
+    ipc_track (ep);
     unlink (ep + 6);
     void *push = zmq_socket (ctx, ZMQ_PUSH);
-    lh_set_int (push, ZMQ_RECONNECT_IVL, 20);
+    set_int (push, ZMQ_RECONNECT_IVL, 20);
     TEST_OK (zmq_connect (push, ep));
     send_str (push, "early", 0);
     send_str (push, "bird", 0);
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     set_rcvtimeo (pull, 5000);
     TEST_OK (zmq_bind (pull, ep));
-    lh_recv_s (pull, "early", 0);
-    lh_recv_s (pull, "bird", 0);
+    recv_s (pull, "early", 0);
+    recv_s (pull, "bird", 0);
 
     TEST_OK (zmq_disconnect (push, ep));
     TEST_ERRNO (ENOENT, zmq_disconnect (push, ep));
-    lh_close (push);
-    lh_close (pull);
+    close_zero (push);
+    close_zero (pull);
     unlink (ep + 6);
 }
 
@@ -333,7 +206,7 @@ static void test_errors (void *ctx)
     /* Empty address. */
     TEST_ERRNO (EINVAL, zmq_bind (s, "ipc://"));
     TEST_ERRNO (EINVAL, zmq_connect (s, "ipc://"));
-    lh_close (s);
+    close_zero (s);
 }
 
 int main (void)
@@ -350,6 +223,6 @@ int main (void)
     test_connect_before_bind (ctx);
     test_errors (ctx);
     TEST_OK (zmq_ctx_term (ctx));
-    lh_ipc_cleanup ();
+    ipc_cleanup ();
     return 0;
 }

@@ -8,149 +8,17 @@
  * connect before bind (queued messages are delivered); EINVAL, ENODEV,
  * EADDRNOTAVAIL and EPROTONOSUPPORT for bad endpoints. */
 #include "testutil.h"
+#include "rawzmtp.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-/* ---- local helpers (same block in several test files) ---------------- */
-static char lh_ipc_paths_[32][256];
-static int lh_n_ipc_paths_;
-
-static inline void lh_ipc_cleanup (void)
-{
-    for (int i = 0; i < lh_n_ipc_paths_; i++)
-        unlink (lh_ipc_paths_[i]);
-}
-
-/* Remembers an ipc endpoint's file so it is removed at exit (also when a
- * check fails). */
-static inline void lh_ipc_track (const char *ep)
-{
-    if (strncmp (ep, "ipc://", 6) != 0 || ep[6] == '@')
-        return;
-    if (lh_n_ipc_paths_ == 0)
-        atexit (lh_ipc_cleanup);
-    if (lh_n_ipc_paths_ < 32)
-        snprintf (lh_ipc_paths_[lh_n_ipc_paths_++], 256, "%s", ep + 6);
-}
-
-/* Binds `s` on transport `tp` ("tcp", "ipc" or "inproc") and returns the
- * concrete endpoint in `ep`. */
-static inline void lh_bind (void *s, const char *tp, const char *tag,
-                            char *ep, size_t len)
-{
-    if (strcmp (tp, "tcp") == 0) {
-        bind_ephemeral (s, "tcp://127.0.0.1:*", ep, len);
-    } else if (strcmp (tp, "ipc") == 0) {
-        make_ipc_endpoint (ep, len, tag);
-        lh_ipc_track (ep);
-        TEST_OK (zmq_bind (s, ep));
-    } else {
-        snprintf (ep, len, "inproc://%s", tag);
-        TEST_OK (zmq_bind (s, ep));
-    }
-}
-
-static inline void lh_close (void *s)
-{
-    int zero = 0;
-    TEST_OK (zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_OK (zmq_close (s));
-}
-
-#define lh_recv_frame(s, e, n, m) lh_recv_frame_at (__LINE__, s, e, n, m)
-#define lh_recv_s(s, e, m) lh_recv_frame_at (__LINE__, s, e, strlen (e), m)
-#define lh_recv_any(s, b, c, m) lh_recv_any_at (__LINE__, s, b, c, m)
-
-static inline void lh_recv_frame_at (int line, void *s, const void *expected,
-                                  size_t n, int more)
-{
-    zmq_msg_t m;
-    TEST_OK (zmq_msg_init (&m));
-    int rc = zmq_msg_recv (&m, s, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    if ((size_t) rc != n || (n && memcmp (zmq_msg_data (&m), expected, n)))
-        TEST_FAIL ("line %d: expected %zu-byte frame '%.*s', got %d bytes "
-                   "'%.*s'",
-                   line, n, (int) n, (const char *) expected, rc, rc,
-                   (const char *) zmq_msg_data (&m));
-    if (more != zmq_msg_more (&m))
-        TEST_FAIL ("line %d: expected more=%d", line, more);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    TEST_OK (zmq_msg_close (&m));
-}
-
-/* Receives one frame into buf; returns its size; checks RCVMORE. */
-static inline size_t lh_recv_any_at (int line, void *s, void *buf, size_t cap,
-                                  int more)
-{
-    int rc = zmq_recv (s, buf, cap, 0);
-    if (rc < 0)
-        TEST_FAIL ("line %d: recv failed: errno %d (%s)", line, zmq_errno (),
-                   zmq_strerror (zmq_errno ()));
-    TEST_ASSERT ((size_t) rc <= cap);
-    int rcvmore = -1;
-    size_t sz = sizeof rcvmore;
-    TEST_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &sz));
-    if (more != rcvmore)
-        TEST_FAIL ("line %d: expected RCVMORE=%d", line, more);
-    return (size_t) rc;
-}
-
-#define lh_send_bin(s, d, n, f) lh_send_bin_at (__LINE__, s, d, n, f)
-static inline void lh_send_bin_at (int line, void *s, const void *data,
-                                size_t n, int flags)
-{
-    int rc = zmq_send (s, data, n, flags);
-    if (rc != (int) n)
-        TEST_FAIL ("line %d: send of %zu bytes returned %d, errno %d (%s)",
-                   line, n, rc, zmq_errno (), zmq_strerror (zmq_errno ()));
-}
-
-static inline int lh_poll_in (void *s, int ms)
-{
-    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll (&it, 1, ms);
-    TEST_ASSERT (rc >= 0);
-    return (it.revents & ZMQ_POLLIN) ? 1 : 0;
-}
-
-static inline void lh_set_int (void *s, int opt, int v)
-{
-    TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-/* ---------------------------------------------------------------------- */
-
 /* Returns the port of "tcp://host:port" (host may be [v6]). */
 static int ep_port (const char *ep)
 {
-    const char *c = strrchr (ep, ':');
-    TEST_ASSERT (c);
-    int port = atoi (c + 1);
+    int port = rz_endpoint_port (ep);
     TEST_ASSERT (port > 0 && port < 65536);
     return port;
-}
-
-/* A TCP port that was free a moment ago (bound to port 0 and closed). */
-static int lh_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    TEST_ASSERT (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    TEST_ASSERT (bind (fd, (struct sockaddr *) &a, sizeof a) == 0);
-    socklen_t len = sizeof a;
-    TEST_ASSERT (getsockname (fd, (struct sockaddr *) &a, &len) == 0);
-    close (fd);
-    return ntohs (a.sin_port);
 }
 
 static void round_trip (void *ctx, void *bound, const char *connect_ep)
@@ -160,18 +28,10 @@ static void round_trip (void *ctx, void *bound, const char *connect_ep)
     set_rcvtimeo (bound, 5000);
     TEST_OK (zmq_connect (c, connect_ep));
     send_str (c, "ping", 0);
-    lh_recv_s (bound, "ping", 0);
+    recv_s (bound, "ping", 0);
     send_str (bound, "pong", 0);
-    lh_recv_s (c, "pong", 0);
-    lh_close (c);
-}
-
-static void lh_get_last (void *s, char *buf, size_t cap)
-{
-    size_t len = cap;
-    TEST_OK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, buf, &len));
-    TEST_ASSERT (len >= 1 && len <= cap);
-    TEST_ASSERT_EQ_INT (strlen (buf) + 1, len);
+    recv_s (c, "pong", 0);
+    close_zero (c);
 }
 
 static void test_wildcards (void *ctx)
@@ -183,7 +43,7 @@ static void test_wildcards (void *ctx)
     TEST_ASSERT (strncmp (ep, "tcp://127.0.0.1:", 16) == 0);
     ep_port (ep);
     round_trip (ctx, s, ep);
-    lh_close (s);
+    close_zero (s);
 
     /* Port 0 behaves like "*". */
     s = zmq_socket (ctx, ZMQ_PAIR);
@@ -191,7 +51,7 @@ static void test_wildcards (void *ctx)
     TEST_ASSERT (strncmp (ep, "tcp://127.0.0.1:", 16) == 0);
     ep_port (ep);
     round_trip (ctx, s, ep);
-    lh_close (s);
+    close_zero (s);
 
     /* "*" host: all interfaces, reported as 0.0.0.0. */
     s = zmq_socket (ctx, ZMQ_PAIR);
@@ -199,19 +59,19 @@ static void test_wildcards (void *ctx)
     TEST_ASSERT (strncmp (ep, "tcp://0.0.0.0:", 14) == 0);
     snprintf (conn, sizeof conn, "tcp://127.0.0.1:%d", ep_port (ep));
     round_trip (ctx, s, conn);
-    lh_close (s);
+    close_zero (s);
 
     /* Interface name. */
     s = zmq_socket (ctx, ZMQ_PAIR);
     if (zmq_bind (s, "tcp://lo:*") == 0) {
-        lh_get_last (s, ep, sizeof ep);
+        get_last_endpoint (s, ep, sizeof ep);
         TEST_ASSERT (strncmp (ep, "tcp://127.0.0.1:", 16) == 0);
         round_trip (ctx, s, ep);
     } else {
         /* Only acceptable if this host has no "lo". */
         TEST_ASSERT_EQ_INT (ENODEV, zmq_errno ());
     }
-    lh_close (s);
+    close_zero (s);
 
     /* LAST_ENDPOINT follows the most recent bind. */
     s = zmq_socket (ctx, ZMQ_PULL);
@@ -219,7 +79,7 @@ static void test_wildcards (void *ctx)
     bind_ephemeral (s, "tcp://127.0.0.1:*", ep1, sizeof ep1);
     bind_ephemeral (s, "tcp://127.0.0.1:*", ep2, sizeof ep2);
     TEST_ASSERT (strcmp (ep1, ep2) != 0);
-    lh_get_last (s, ep, sizeof ep);
+    get_last_endpoint (s, ep, sizeof ep);
     TEST_ASSERT (strcmp (ep, ep2) == 0);
     /* Too small a buffer: EINVAL. */
     char tiny[4];
@@ -232,16 +92,16 @@ static void test_wildcards (void *ctx)
     TEST_OK (zmq_connect (p2, ep2));
     set_rcvtimeo (s, 5000);
     send_str (p1, "via-1", 0);
-    lh_recv_s (s, "via-1", 0);
+    recv_s (s, "via-1", 0);
     send_str (p2, "via-2", 0);
-    lh_recv_s (s, "via-2", 0);
+    recv_s (s, "via-2", 0);
     /* libzmq also records connect endpoints in LAST_ENDPOINT (zmq_getsockopt(3)
      * only promises bound ones); a drop-in must do the same. */
-    lh_get_last (p1, ep, sizeof ep);
+    get_last_endpoint (p1, ep, sizeof ep);
     TEST_ASSERT (strcmp (ep, ep1) == 0);
-    lh_close (p1);
-    lh_close (p2);
-    lh_close (s);
+    close_zero (p1);
+    close_zero (p2);
+    close_zero (s);
 
     /* A fresh socket has an empty LAST_ENDPOINT. */
     s = zmq_socket (ctx, ZMQ_PAIR);
@@ -249,7 +109,7 @@ static void test_wildcards (void *ctx)
     TEST_OK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, ep, &len));
     TEST_ASSERT_EQ_INT (1, len);
     TEST_ASSERT_EQ_INT (0, ep[0]);
-    lh_close (s);
+    close_zero (s);
 }
 
 static void test_source_address (void *ctx)
@@ -271,23 +131,17 @@ static void test_source_address (void *ctx)
     const char *pa = zmq_msg_gets (&m, "Peer-Address");
     TEST_ASSERT (pa && strcmp (pa, "127.0.0.2") == 0);
     TEST_OK (zmq_msg_close (&m));
-    lh_close (push);
+    close_zero (push);
 
     /* Source IP and port: checked with a plain TCP listener. */
-    int lfd = socket (AF_INET, SOCK_STREAM, 0);
+    int lport = 0;
+    int lfd = rz_listen (&lport);
     TEST_ASSERT (lfd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    TEST_ASSERT (bind (lfd, (struct sockaddr *) &a, sizeof a) == 0);
-    TEST_ASSERT (listen (lfd, 4) == 0);
-    socklen_t alen = sizeof a;
-    TEST_ASSERT (getsockname (lfd, (struct sockaddr *) &a, &alen) == 0);
-    int src_port = lh_free_port ();
+    int src_port = rz_free_port ();
+    TEST_ASSERT (src_port > 0);
     push = zmq_socket (ctx, ZMQ_PUSH);
     snprintf (conn, sizeof conn, "tcp://127.0.0.3:%d;127.0.0.1:%d", src_port,
-              ntohs (a.sin_port));
+              lport);
     TEST_OK (zmq_connect (push, conn));
     struct sockaddr_in peer;
     socklen_t plen = sizeof peer;
@@ -297,10 +151,10 @@ static void test_source_address (void *ctx)
     inet_ntop (AF_INET, &peer.sin_addr, ip, sizeof ip);
     TEST_ASSERT (strcmp (ip, "127.0.0.3") == 0);
     TEST_ASSERT_EQ_INT (src_port, ntohs (peer.sin_port));
-    lh_close (push);
+    close_zero (push);
     close (cfd);
     close (lfd);
-    lh_close (pull);
+    close_zero (pull);
 }
 
 static int have_ipv6_loopback (void)
@@ -332,7 +186,7 @@ static void test_ipv6 (void *ctx)
     TEST_ASSERT_EQ_INT (0, v);
     TEST_ASSERT_EQ_INT (-1, zmq_bind (s, "tcp://[::1]:*"));
 
-    lh_set_int (s, ZMQ_IPV6, 1);
+    set_int (s, ZMQ_IPV6, 1);
     sz = sizeof v;
     TEST_OK (zmq_getsockopt (s, ZMQ_IPV6, &v, &sz));
     TEST_ASSERT_EQ_INT (1, v);
@@ -340,7 +194,7 @@ static void test_ipv6 (void *ctx)
     TEST_ASSERT (strncmp (ep, "tcp://[::1]:", 12) == 0);
     ep_port (ep);
     void *c = zmq_socket (ctx, ZMQ_PAIR);
-    lh_set_int (c, ZMQ_IPV6, 1);
+    set_int (c, ZMQ_IPV6, 1);
     set_rcvtimeo (c, 5000);
     set_rcvtimeo (s, 5000);
     TEST_OK (zmq_connect (c, ep));
@@ -351,13 +205,13 @@ static void test_ipv6 (void *ctx)
     const char *pa = zmq_msg_gets (&m, "Peer-Address");
     TEST_ASSERT (pa && strcmp (pa, "::1") == 0);
     TEST_OK (zmq_msg_close (&m));
-    lh_close (c);
-    lh_close (s);
+    close_zero (c);
+    close_zero (s);
 
     /* "*" with IPv6 listens dual-stack: reported as [::], and both an IPv4
      * client (127.0.0.1) and an IPv6 client (::1) reach it. */
     s = zmq_socket (ctx, ZMQ_PULL);
-    lh_set_int (s, ZMQ_IPV6, 1);
+    set_int (s, ZMQ_IPV6, 1);
     set_rcvtimeo (s, 5000);
     bind_ephemeral (s, "tcp://*:*", ep, sizeof ep);
     TEST_ASSERT (strncmp (ep, "tcp://[::]:", 11) == 0);
@@ -365,16 +219,16 @@ static void test_ipv6 (void *ctx)
     snprintf (conn, sizeof conn, "tcp://127.0.0.1:%d", ep_port (ep));
     TEST_OK (zmq_connect (c4, conn));
     send_str (c4, "v4 to any", 0);
-    lh_recv_s (s, "v4 to any", 0);
+    recv_s (s, "v4 to any", 0);
     void *c6 = zmq_socket (ctx, ZMQ_PUSH);
-    lh_set_int (c6, ZMQ_IPV6, 1);
+    set_int (c6, ZMQ_IPV6, 1);
     snprintf (conn, sizeof conn, "tcp://[::1]:%d", ep_port (ep));
     TEST_OK (zmq_connect (c6, conn));
     send_str (c6, "v6 to any", 0);
-    lh_recv_s (s, "v6 to any", 0);
-    lh_close (c4);
-    lh_close (c6);
-    lh_close (s);
+    recv_s (s, "v6 to any", 0);
+    close_zero (c4);
+    close_zero (c6);
+    close_zero (s);
 }
 
 static void test_addr_in_use_and_unbind (void *ctx)
@@ -394,31 +248,21 @@ static void test_addr_in_use_and_unbind (void *ctx)
 
     /* The port becomes free; the listener closes asynchronously, so allow
      * a bounded number of EADDRINUSE retries. */
-    int64_t deadline = test_now_ms () + 5000;
-    while (zmq_bind (b, ep) != 0) {
-        TEST_ASSERT_EQ_INT (EADDRINUSE, zmq_errno ());
-        TEST_ASSERT (test_now_ms () < deadline);
-        test_sleep_ms (10);
-    }
-    lh_get_last (b, ep_again, sizeof ep_again);
+    bind_retry (b, ep);
+    get_last_endpoint (b, ep_again, sizeof ep_again);
     TEST_ASSERT (strcmp (ep, ep_again) == 0);
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     TEST_OK (zmq_connect (push, ep));
     set_rcvtimeo (b, 5000);
     send_str (push, "rebound", 0);
-    lh_recv_s (b, "rebound", 0);
-    lh_close (push);
+    recv_s (b, "rebound", 0);
+    close_zero (push);
 
     /* And the original socket may bind it again after b unbinds. */
     TEST_OK (zmq_unbind (b, ep));
-    deadline = test_now_ms () + 5000;
-    while (zmq_bind (a, ep) != 0) {
-        TEST_ASSERT_EQ_INT (EADDRINUSE, zmq_errno ());
-        TEST_ASSERT (test_now_ms () < deadline);
-        test_sleep_ms (10);
-    }
-    lh_close (a);
-    lh_close (b);
+    bind_retry (a, ep);
+    close_zero (a);
+    close_zero (b);
 }
 
 static void test_disconnect (void *ctx)
@@ -430,7 +274,7 @@ static void test_disconnect (void *ctx)
     bind_ephemeral (pull, "tcp://127.0.0.1:*", ep, sizeof ep);
     TEST_OK (zmq_connect (push, ep));
     send_str (push, "before", 0);
-    lh_recv_s (pull, "before", 0);
+    recv_s (pull, "before", 0);
 
     TEST_ERRNO (ENOENT, zmq_disconnect (push, "tcp://127.0.0.1:1"));
     TEST_OK (zmq_disconnect (push, ep));
@@ -441,18 +285,19 @@ static void test_disconnect (void *ctx)
     /* Reconnecting works. */
     TEST_OK (zmq_connect (push, ep));
     send_str (push, "after", 0);
-    lh_recv_s (pull, "after", 0);
-    lh_close (push);
-    lh_close (pull);
+    recv_s (pull, "after", 0);
+    close_zero (push);
+    close_zero (pull);
 }
 
 static void test_connect_before_bind (void *ctx)
 {
     char ep[256];
-    int port = lh_free_port ();
+    int port = rz_free_port ();
+    TEST_ASSERT (port > 0);
     snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     void *push = zmq_socket (ctx, ZMQ_PUSH);
-    lh_set_int (push, ZMQ_RECONNECT_IVL, 20);
+    set_int (push, ZMQ_RECONNECT_IVL, 20);
     TEST_OK (zmq_connect (push, ep));
     /* Queued while nobody listens. */
     send_str (push, "early-1", 0);
@@ -462,11 +307,11 @@ static void test_connect_before_bind (void *ctx)
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     set_rcvtimeo (pull, 5000);
     TEST_OK (zmq_bind (pull, ep));
-    lh_recv_s (pull, "early-1", 0);
-    lh_recv_s (pull, "early-2", 1);
-    lh_recv_s (pull, "early-3", 0);
-    lh_close (push);
-    lh_close (pull);
+    recv_s (pull, "early-1", 0);
+    recv_s (pull, "early-2", 1);
+    recv_s (pull, "early-3", 0);
+    close_zero (push);
+    close_zero (pull);
 }
 
 static void test_bad_endpoints (void *ctx)
@@ -499,7 +344,7 @@ static void test_bad_endpoints (void *ctx)
     char ep[256];
     bind_ephemeral (s, "tcp://127.0.0.1:*", ep, sizeof ep);
     round_trip (ctx, s, ep);
-    lh_close (s);
+    close_zero (s);
 }
 
 int main (void)

@@ -14,6 +14,8 @@
 //! drop what the reader has not taken, keep a small locked buffer instead.
 
 mod ring;
+#[cfg(test)]
+mod stress;
 
 use crate::msg::Msg;
 use ring::{Consumer, Producer};

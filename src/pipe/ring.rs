@@ -148,7 +148,9 @@ impl Drop for Ring {
                     free_chunk(at.chunk);
                     // Never null: the producer links a chunk before it
                     // writes past the end of the previous one.
-                    let Some(next) = NonNull::new(next) else { return };
+                    let Some(next) = NonNull::new(next) else {
+                        return;
+                    };
                     at.chunk = next;
                     at.idx = 0;
                 }
@@ -230,7 +232,10 @@ impl Producer {
         };
         // Release (and the Release of the publish that follows): the
         // consumer sees the link before it can reach the end of this chunk.
-        self.at.chunk().next.store(chunk.as_ptr(), Ordering::Release);
+        self.at
+            .chunk()
+            .next
+            .store(chunk.as_ptr(), Ordering::Release);
         self.at.chunk = chunk;
         self.at.idx = 0;
     }
@@ -399,35 +404,64 @@ mod tests {
         assert!(c.pop().is_some());
     }
 
+    /// A body that counts its drops.
+    struct Counted(std::sync::Arc<AtomicUsize>);
+    impl AsRef<[u8]> for Counted {
+        fn as_ref(&self) -> &[u8] {
+            b"a body long enough not to be kept inline in the message"
+        }
+    }
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counted(n: &std::sync::Arc<AtomicUsize>) -> Msg {
+        Msg::from_bytes(bytes::Bytes::from_owner(Counted(n.clone())))
+    }
+
     #[test]
     fn drop_frees_unread_and_unpublished_frames() {
-        let payload = std::sync::Arc::new(());
+        let freed = std::sync::Arc::new(AtomicUsize::new(0));
+        let total = 3 * CHUNK + 1;
         let (mut p, mut c) = ring();
-        for i in 0..(3 * CHUNK + 1) {
-            p.push(Msg::from_vec(vec![i as u8; 100]));
+        for i in 0..total {
+            p.push(counted(&freed));
             if i == CHUNK + 2 {
                 p.publish();
             }
         }
-        // Frames sharing one body: the Arc counts them.
-        let body = bytes::Bytes::from_owner(OwnerOf(payload.clone()));
-        for _ in 0..5 {
-            p.push(Msg::from_bytes(body.clone()));
-        }
-        drop(body);
         for _ in 0..CHUNK {
-            c.pop().unwrap();
+            drop(c.pop().unwrap());
         }
         drop(c);
-        assert_eq!(std::sync::Arc::strong_count(&payload), 6);
+        assert_eq!(freed.load(Ordering::SeqCst), CHUNK);
         drop(p);
-        assert_eq!(std::sync::Arc::strong_count(&payload), 1);
+        assert_eq!(freed.load(Ordering::SeqCst), total);
     }
 
-    struct OwnerOf(#[allow(dead_code)] std::sync::Arc<()>);
-    impl AsRef<[u8]> for OwnerOf {
-        fn as_ref(&self) -> &[u8] {
-            b"shared body, long enough not to be kept inline"
+    #[test]
+    fn drop_in_either_order_frees_everything() {
+        for producer_first in [false, true] {
+            let freed = std::sync::Arc::new(AtomicUsize::new(0));
+            let (mut p, mut c) = ring();
+            for _ in 0..(2 * CHUNK + 3) {
+                p.push(counted(&freed));
+            }
+            p.publish();
+            for _ in 0..(CHUNK + 1) {
+                drop(c.pop().unwrap());
+            }
+            p.push(counted(&freed));
+            if producer_first {
+                drop(p);
+                drop(c);
+            } else {
+                drop(c);
+                drop(p);
+            }
+            assert_eq!(freed.load(Ordering::SeqCst), 2 * CHUNK + 4);
         }
     }
 }

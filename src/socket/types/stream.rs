@@ -107,9 +107,17 @@ impl Pattern for Stream {
         // The data frame: bytes for the wire; MORE has no meaning here.
         let mut data = std::mem::take(msg);
         data.set_more(false);
+        let hang_up = data.is_empty();
         if let Some(p) = self.out.and_then(|pid| pipes.get(pid)) {
             p.write(data);
             p.flush();
+        }
+        if hang_up {
+            // We hung up: the peer is gone for us now, and (as in libzmq)
+            // no disconnect notification follows.
+            if let Some(rid) = self.out.and_then(|pid| self.ids.remove(&pid)) {
+                self.by_id.remove(&rid);
+            }
         }
         self.out = None;
         self.send_more = false;
