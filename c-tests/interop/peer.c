@@ -22,7 +22,9 @@
  *   dealerrouter  dealer / router     two DEALERs, one with ZMQ_ROUTING_ID, one
  *                                     anonymous; the ROUTER checks both ids and
  *                                     routes replies back by id; with two
- *                                     endpoints, DEALER 1 uses EP, DEALER 2 EP2
+ *                                     endpoints, DEALER 1 uses EP, DEALER 2 EP2;
+ *                                     the ROUTER's own ZMQ_ROUTING_ID reaches
+ *                                     the DEALERs as the Identity property
  *   multipart     mp-req / mp-rep     REQ/REP echo of messages with empty,
  *                                     1, 255, 256, 64 KiB and 1 MiB frames
  *
@@ -38,15 +40,33 @@
  *   --expect-version X.Y.Z   zmq_version must report X.Y.Z
  *   --corrupt                flip one byte of one frame this peer sends (the
  *                            driver's self-test: the other side must fail)
+ *   --check-metadata         also check every received message's connection
+ *                            metadata: the peer's Socket-Type, Peer-Address,
+ *                            and the routing ids as the Identity property (the
+ *                            DEALERs' on the ROUTER, the ROUTER's on the
+ *                            DEALERs); mismatches are reported ("FAIL <role>:
+ *                            metadata: ...") after the exchange has run to the
+ *                            end, and fail the run
  * "interop_peer --header-version" prints the zmq.h version it was compiled with.
  *
- * Output: "LIB <rampart|libzmq> <version> <path>", then "OK <role> <summary>";
- * exit 0 on success, 1 on failure (with a FAIL line on stderr). Every wait is
- * bounded (RCVTIMEO/SNDTIMEO 10 s, LINGER 5 s, a 60 s alarm). */
-#include "../testutil.h"
+ * Output: "LIB <rampart|libzmq> <version> <path>", then at the very end
+ * "OK <role> <summary>"; exit 0 on success, 1 on failure (with FAIL lines on
+ * stderr). Every wait is bounded (RCVTIMEO/SNDTIMEO 10 s, LINGER 5 s, a 60 s
+ * alarm). */
+#define _GNU_SOURCE
+#include <zmq.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+/* Self-contained on purpose (no testutil.h): it is an ordinary libzmq
+ * program, compiled against Debian's zmq.h rather than Rampart's. */
 
 #define TIMEOUT_MS 10000
 #define LINGER_MS 5000
@@ -77,6 +97,17 @@ typedef struct
     size_t len[MAXF];
     unsigned char *data[MAXF];
 } mspec_t;
+
+/* The role's "OK ..." line, printed at the very end if nothing failed. */
+static char summary_[256];
+#define REPORT_OK(...) snprintf (summary_, sizeof summary_, __VA_ARGS__)
+
+static int64_t now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void ms_init (mspec_t *m)
 {
@@ -147,6 +178,85 @@ static void ms_send (void *s, const mspec_t *m, const char *what)
     }
 }
 
+static const char *eps_[2];
+static int binding_;
+
+/* The socket type name a peer of `type` must announce (ZMTP Socket-Type). */
+static const char *peer_type_name (int type)
+{
+    switch (type) {
+        case ZMQ_REQ: return "REP";
+        case ZMQ_REP: return "REQ";
+        case ZMQ_PUSH: return "PULL";
+        case ZMQ_PULL: return "PUSH";
+        case ZMQ_PUB: return "SUB";
+        case ZMQ_SUB: return "PUB";
+        case ZMQ_DEALER: return "ROUTER";
+        case ZMQ_ROUTER: return "DEALER";
+    }
+    return "?";
+}
+
+static int check_meta_; /* --check-metadata */
+
+/* The "Identity" property of the last message received (NULL: none). */
+static char last_identity_[256];
+static int have_identity_;
+
+/* Metadata mismatches do not stop the exchange (so one wrong property does
+ * not hide other problems): they are collected and fail the run at the end. */
+#define MAX_DEFERRED 8
+static char deferred_[MAX_DEFERRED][256];
+static int n_deferred_;
+
+static void defer_failure (const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (buf, sizeof buf, fmt, ap);
+    va_end (ap);
+    for (int i = 0; i < n_deferred_; i++)
+        if (strcmp (deferred_[i], buf) == 0)
+            return;
+    if (n_deferred_ < MAX_DEFERRED)
+        snprintf (deferred_[n_deferred_++], sizeof deferred_[0], "%s", buf);
+}
+
+/* Checks the connection metadata a received message carries: the peer's
+ * Socket-Type from its READY command, and Peer-Address ("127.0.0.1" over
+ * tcp; "localhost:<uid>:<gid>:<pid>" over ipc, on either side of the
+ * connection, as libzmq reports it). */
+static void check_metadata (void *s, zmq_msg_t *f)
+{
+    int type = 0;
+    size_t sz = sizeof type;
+    ZCHK (zmq_getsockopt (s, ZMQ_TYPE, &type, &sz));
+    const char *st = zmq_msg_gets (f, "Socket-Type");
+    if (!st || strcmp (st, peer_type_name (type)) != 0)
+        defer_failure ("metadata: a message's Socket-Type property is %s, expected %s",
+                       st ? st : "(none)", peer_type_name (type));
+    const char *pa = zmq_msg_gets (f, "Peer-Address");
+    const char *side = binding_ ? "binding" : "connecting";
+    if (strncmp (eps_[0], "tcp://", 6) == 0) {
+        if (!pa || strcmp (pa, "127.0.0.1") != 0)
+            defer_failure ("metadata: Peer-Address on the %s side of tcp is '%s', "
+                           "expected '127.0.0.1'", side, pa ? pa : "(none)");
+    } else {
+        char prefix[64];
+        snprintf (prefix, sizeof prefix, "localhost:%u:%u:", (unsigned) getuid (),
+                  (unsigned) getgid ());
+        size_t n = strlen (prefix);
+        if (!pa || strncmp (pa, prefix, n) != 0 || !pa[n]
+            || strspn (pa + n, "0123456789") != strlen (pa + n))
+            defer_failure ("metadata: Peer-Address on the %s side of ipc is '%s', "
+                           "expected '%s<peer pid>'", side, pa ? pa : "(none)", prefix);
+    }
+    const char *id = zmq_msg_gets (f, "Identity");
+    have_identity_ = id != NULL;
+    snprintf (last_identity_, sizeof last_identity_, "%s", id ? id : "");
+}
+
 /* Receives one whole message (all its frames). */
 static void ms_recv (void *s, mspec_t *out, const char *what)
 {
@@ -161,6 +271,8 @@ static void ms_recv (void *s, mspec_t *out, const char *what)
         if ((size_t) rc != zmq_msg_size (&f))
             PFAIL ("%s: zmq_msg_recv returned %d for a %zu-byte frame", what,
                    rc, zmq_msg_size (&f));
+        if (out->n == 0 && check_meta_)
+            check_metadata (s, &f);
         ms_bytes (out, zmq_msg_data (&f), zmq_msg_size (&f));
         int more = zmq_msg_more (&f);
         int rcvmore = -1;
@@ -261,9 +373,7 @@ static void *new_socket (void *ctx, int type)
     return s;
 }
 
-static int binding_;
 static int n_eps_;
-static const char *eps_[2];
 static char bound_[2][256];
 static int n_bound_;
 
@@ -344,7 +454,7 @@ static void role_req (void *ctx)
         ms_free (&rep);
     }
     zmq_close (s);
-    printf ("OK req round_trips=%d\n", RR_N);
+    REPORT_OK ("OK req round_trips=%d\n", RR_N);
 }
 
 static void role_rep (void *ctx)
@@ -364,7 +474,7 @@ static void role_rep (void *ctx)
         ms_free (&rep);
     }
     zmq_close (s);
-    printf ("OK rep round_trips=%d\n", RR_N);
+    REPORT_OK ("OK rep round_trips=%d\n", RR_N);
 }
 
 /* ---- pushpull ---------------------------------------------------------- */
@@ -429,7 +539,7 @@ static void role_push (void *ctx)
     pp_done (ctl);
     zmq_close (s);
     zmq_close (ctl);
-    printf ("OK push sent=%d+%d\n", PP_N, PP_BULK);
+    REPORT_OK ("OK push sent=%d+%d\n", PP_N, PP_BULK);
 }
 
 static void role_pull (void *ctx)
@@ -463,10 +573,14 @@ static void role_pull (void *ctx)
         ms_dump ("unexpected extra message", &extra);
         PFAIL ("received more than %d messages", PP_N + PP_BULK);
     }
-    send_str (ctl, "done", 0);
+    mspec_t done;
+    ms_init (&done);
+    ms_str (&done, "done");
+    ms_send (ctl, &done, "done");
+    ms_free (&done);
     zmq_close (s);
     zmq_close (ctl);
-    printf ("OK pull received=%d+%d\n", PP_N, PP_BULK);
+    REPORT_OK ("OK pull received=%d+%d\n", PP_N, PP_BULK);
 }
 
 /* ---- pubsub ------------------------------------------------------------
@@ -565,7 +679,7 @@ static void role_pub (void *ctx)
         char probe[16], noise[16];
         snprintf (probe, sizeof probe, "P%d", k);
         snprintf (noise, sizeof noise, "~%d", k);
-        int64_t deadline = test_now_ms () + TIMEOUT_MS;
+        int64_t deadline = now_ms () + TIMEOUT_MS;
         for (;;) {
             send_pair (pub, probe, "probe", "probe");
             for (int t = 0; t < 4; t++)
@@ -573,7 +687,7 @@ static void role_pub (void *ctx)
             probes++;
             if (poll_in (ctl, 20))
                 break;
-            if (test_now_ms () > deadline)
+            if (now_ms () > deadline)
                 PFAIL ("phase %d: no ack from the subscriber after %d probes", k, probes);
         }
         mspec_t a, expect_ack;
@@ -601,7 +715,7 @@ static void role_pub (void *ctx)
     ms_free (&expect_done);
     zmq_close (pub);
     zmq_close (ctl);
-    printf ("OK pub phases=%d probes=%d\n", PS_PHASES, probes);
+    REPORT_OK ("OK pub phases=%d probes=%d\n", PS_PHASES, probes);
 }
 
 /* The topic index of a noise message [t]["~<k>"] of phase k, else -1. */
@@ -721,13 +835,14 @@ static void role_sub (void *ctx)
     set_int_opt (sub, ZMQ_LINGER, 0);
     zmq_close (sub);
     zmq_close (ctl);
-    printf ("OK sub phases=%d received=%d noise_before_probe=%d noise_after_probe=%d\n",
+    REPORT_OK ("OK sub phases=%d received=%d noise_before_probe=%d noise_after_probe=%d\n",
             PS_PHASES, total, noise_before, noise_after);
 }
 
 /* ---- dealerrouter ------------------------------------------------------ */
 #define DR_N 50
 #define DR_ID "interop-dealer-1"
+#define DR_ROUTER_ID "interop-router" /* reaches the DEALERs as Identity */
 
 static void dr_request (mspec_t *m, int d, int i)
 {
@@ -781,16 +896,21 @@ static void role_dealer (void *ctx)
             dr_reply (&m, d, i);
             ms_expect (d == 1 ? d1 : d2, &m, what);
             ms_free (&m);
+            if (check_meta_ && (!have_identity_ || strcmp (last_identity_, DR_ROUTER_ID) != 0))
+                defer_failure ("metadata: the ROUTER's Identity property is %s'%s', "
+                               "expected '%s'",
+                               have_identity_ ? "" : "(none) ", last_identity_, DR_ROUTER_ID);
         }
     zmq_close (d1);
     zmq_close (d2);
-    printf ("OK dealer replies=%d\n", 2 * DR_N);
+    REPORT_OK ("OK dealer replies=%d\n", 2 * DR_N);
 }
 
 static void role_router (void *ctx)
 {
     void *r = new_socket (ctx, ZMQ_ROUTER);
     set_int_opt (r, ZMQ_ROUTER_MANDATORY, 1);
+    ZCHK (zmq_setsockopt (r, ZMQ_ROUTING_ID, DR_ROUTER_ID, strlen (DR_ROUTER_ID)));
     attach (r, 0);
     if (!binding_ && n_eps_ > 1)
         attach (r, 1);
@@ -809,9 +929,18 @@ static void role_router (void *ctx)
         if (m.n < 2)
             PFAIL ("request with %d frame(s): no routing id frame", m.n);
         int d;
-        if (frame_is (&m, 0, DR_ID))
+        if (frame_is (&m, 0, DR_ID)) {
             d = 1;
-        else {
+            /* The routing id also travels as the Identity property. */
+            if (check_meta_ && (!have_identity_ || strcmp (last_identity_, DR_ID) != 0))
+                defer_failure ("metadata: dealer 1's Identity property is %s'%s', "
+                               "expected '%s'",
+                               have_identity_ ? "" : "(none) ", last_identity_, DR_ID);
+        } else {
+            if (check_meta_ && (!have_identity_ || last_identity_[0]))
+                defer_failure ("metadata: the anonymous dealer's Identity property is "
+                               "%s'%s', expected ''",
+                               have_identity_ ? "" : "(none) ", last_identity_);
             d = 2;
             if (m.len[0] != 5 || m.data[0][0] != 0) {
                 ms_dump ("got", &m);
@@ -853,7 +982,7 @@ static void role_router (void *ctx)
     if (poll_in (r, 100))
         PFAIL ("more than %d requests", 2 * DR_N);
     zmq_close (r);
-    printf ("OK router requests=%d named_id=%s anon_id_len=%zu\n", 2 * DR_N, DR_ID,
+    REPORT_OK ("OK router requests=%d named_id=%s anon_id_len=%zu\n", 2 * DR_N, DR_ID,
             anon_len);
 }
 
@@ -921,7 +1050,7 @@ static void role_mp_req (void *ctx)
         ms_free (&rep);
     }
     zmq_close (s);
-    printf ("OK mp-req messages=%d reply_bytes=%zu\n", MP_N, bytes);
+    REPORT_OK ("OK mp-req messages=%d reply_bytes=%zu\n", MP_N, bytes);
 }
 
 static void role_mp_rep (void *ctx)
@@ -944,7 +1073,7 @@ static void role_mp_rep (void *ctx)
         ms_free (&rep);
     }
     zmq_close (s);
-    printf ("OK mp-rep messages=%d request_bytes=%zu\n", MP_N, bytes);
+    REPORT_OK ("OK mp-rep messages=%d request_bytes=%zu\n", MP_N, bytes);
 }
 
 /* ---- library check -------------------------------------------------------- */
@@ -997,7 +1126,7 @@ static const struct
 static void usage (void)
 {
     fprintf (stderr, "usage: interop_peer ROLE bind|connect EP [EP2] [--expect rampart|libzmq]"
-                     " [--expect-dir DIR] [--expect-version X.Y.Z] [--corrupt]\nroles:");
+                     " [--expect-dir DIR] [--expect-version X.Y.Z] [--corrupt] [--check-metadata]\nroles:");
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
         fprintf (stderr, " %s", roles[i].name);
     fprintf (stderr, "\n");
@@ -1028,6 +1157,8 @@ int main (int argc, char **argv)
             expect_version = argv[++i];
         else if (strcmp (argv[i], "--corrupt") == 0)
             corrupt_ = 1;
+        else if (strcmp (argv[i], "--check-metadata") == 0)
+            check_meta_ = 1;
         else if (argv[i][0] == '-')
             usage ();
         else if (n_eps_ < 2)
@@ -1037,7 +1168,7 @@ int main (int argc, char **argv)
     }
     if (n_eps_ == 0)
         usage ();
-    test_watchdog (60);
+    alarm (60); /* a hang is a failure: SIGALRM's default action kills us */
 
     void (*run) (void *) = NULL;
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
@@ -1053,5 +1184,10 @@ int main (int argc, char **argv)
     run (ctx);
     fflush (stdout);
     ZCHK (zmq_ctx_term (ctx));
+    for (int i = 0; i < n_deferred_; i++)
+        fprintf (stderr, "FAIL %s: %s\n", role_, deferred_[i]);
+    if (n_deferred_)
+        return 1;
+    printf ("%s", summary_);
     return 0;
 }

@@ -1,7 +1,7 @@
 """Interop peer in Python: the roles of interop/peer.c, implemented with pyzmq.
 
     python pyzmq_peer.py ROLE bind|connect EP [EP2] [--expect pyzmq|rampart|libzmq]
-                         [--rampart-dir DIR] [--corrupt]
+                         [--rampart-dir DIR] [--corrupt] [--check-metadata]
 
 Run with the PyPI pyzmq wheel (its own bundled libzmq 4.3.5) against a
 Rampart interop_peer, or with Debian's python3-zmq under LD_PRELOAD /
@@ -14,8 +14,11 @@ that file's comments for the patterns); run-interop.py pairs the two.
 --expect rampart  the loaded libzmq must be Rampart, and exactly
                   --rampart-dir/libzmq.so.5 (symlinks resolved) must be mapped
 
-Prints "LIB ...", "ENDPOINTS ..." (when binding) and "OK <role> ..."; exits 0
-on success and 1 on failure. Every wait is bounded.
+With --check-metadata, like peer.c, it checks every received message's
+metadata (Socket-Type, Peer-Address, routing ids as Identity) and reports
+mismatches after the exchange. Prints "LIB ...", "ENDPOINTS ..." (when
+binding) and "OK <role> ..."; exits 0 on success and 1 on failure. Every wait
+is bounded.
 """
 
 import os
@@ -68,12 +71,53 @@ def send(s, frames):
     s.send_multipart(frames, copy=True)
 
 
+PEER_TYPE = {zmq.REQ: "REP", zmq.REP: "REQ", zmq.PUSH: "PULL", zmq.PULL: "PUSH",
+             zmq.PUB: "SUB", zmq.SUB: "PUB", zmq.DEALER: "ROUTER", zmq.ROUTER: "DEALER"}
+DEFERRED = []  # metadata mismatches: reported after the exchange (see peer.c)
+META = {"transport": "tcp", "side": "connecting", "identity": None, "check": False}
+
+
+def defer(msg):
+    if msg not in DEFERRED:
+        DEFERRED.append(msg)
+
+
+def prop(frame, name):
+    try:
+        v = frame.get(name)
+    except zmq.ZMQError:
+        return None
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def check_metadata(s, frame):
+    """The same checks as peer.c's check_metadata."""
+    want = PEER_TYPE[s.getsockopt(zmq.TYPE)]
+    st = prop(frame, "Socket-Type")
+    if st != want:
+        defer("metadata: a message's Socket-Type property is %s, expected %s" % (st, want))
+    pa = prop(frame, "Peer-Address")
+    side = META["side"]
+    if META["transport"] == "tcp":
+        if pa != "127.0.0.1":
+            defer("metadata: Peer-Address on the %s side of tcp is '%s', expected '127.0.0.1'"
+                  % (side, pa))
+    else:
+        prefix = "localhost:%d:%d:" % (os.getuid(), os.getgid())
+        if not (pa and pa.startswith(prefix) and pa[len(prefix):].isdigit()):
+            defer("metadata: Peer-Address on the %s side of ipc is '%s', expected '%s<peer pid>'"
+                  % (side, pa, prefix))
+    META["identity"] = prop(frame, "Identity")
+
+
 def recv(s, what):
     try:
-        frames = s.recv_multipart()
+        frames = s.recv_multipart(copy=False)
     except zmq.Again:
         fail("%s: timed out after %d ms" % (what, TIMEOUT_MS))
-    return frames
+    if META["check"]:
+        check_metadata(s, frames[0])
+    return [f.bytes for f in frames]
 
 
 def check(got, exp, what):
@@ -358,6 +402,7 @@ def role_sub(p):
 # ---- dealerrouter -------------------------------------------------------------
 DR_N = 50
 DR_ID = b"interop-dealer-1"
+DR_ROUTER_ID = b"interop-router"
 
 
 def dr_request(d, i):
@@ -385,6 +430,9 @@ def role_dealer(p):
     for d, s in ((1, d1), (2, d2)):
         for i in range(DR_N):
             expect(s, dr_reply(d, i), "dealer %d reply %d" % (d, i))
+            if META["check"] and META["identity"] != DR_ROUTER_ID.decode():
+                defer("metadata: the ROUTER's Identity property is %r, expected %r"
+                      % (META["identity"], DR_ROUTER_ID.decode()))
     d1.close()
     d2.close()
     return "replies=%d" % (2 * DR_N)
@@ -393,6 +441,7 @@ def role_dealer(p):
 def role_router(p):
     r = p.socket(zmq.ROUTER)
     r.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    r.setsockopt(zmq.ROUTING_ID, DR_ROUTER_ID)
     p.attach(r, 0)
     if not p.binding and len(p.eps) > 1:
         p.attach(r, 1)
@@ -412,8 +461,14 @@ def role_router(p):
         rid = m[0]
         if rid == DR_ID:
             d = 1
+            if META["check"] and META["identity"] != DR_ID.decode():
+                defer("metadata: dealer 1's Identity property is %r, expected %r"
+                      % (META["identity"], DR_ID.decode()))
         else:
             d = 2
+            if META["check"] and META["identity"] != "":
+                defer("metadata: the anonymous dealer's Identity property is %r, expected ''"
+                      % (META["identity"],))
             if len(rid) != 5 or rid[0] != 0:
                 fail("the anonymous DEALER's generated id must be 0x00 + 4 bytes: %s" % show(m))
             if anon is None:
@@ -531,6 +586,7 @@ def main(argv):
         return 2
     ROLE = argv[1]
     binding = argv[2] == "bind"
+    META["side"] = "binding" if binding else "connecting"
     eps = []
     expect_kind = None
     rampart_dir = None
@@ -545,12 +601,16 @@ def main(argv):
             i += 1
         elif a == "--corrupt":
             CORRUPT[0] = True
+        elif a == "--check-metadata":
+            META["check"] = True
         elif a.startswith("-") or len(eps) >= 2:
             sys.stderr.write(__doc__)
             return 2
         else:
             eps.append(a)
         i += 1
+    if eps and eps[0].startswith("ipc://"):
+        META["transport"] = "ipc"
     # A hang is a failure: SIGALRM's default action kills the process.
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.alarm(60)
@@ -561,6 +621,10 @@ def main(argv):
     except zmq.ZMQError as e:
         fail("%s" % e)
     ctx.term()
+    if DEFERRED:
+        for d in DEFERRED:
+            sys.stderr.write("FAIL %s: %s\n" % (ROLE, d))
+        return 1
     print("OK %s %s" % (ROLE, summary), flush=True)
     return 0
 

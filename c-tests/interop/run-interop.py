@@ -6,6 +6,7 @@
                    [--expect-version X.Y.Z] [--python PATH | --python-default PATH]
                    [--require-python]
                    [--system-python PATH] [--check-binary HEADER_VERSION]
+                   [--check-metadata]
     run-interop.py --selftest ... (same configuration options)
 
 Standard library only. For every pattern and transport it runs all four
@@ -22,8 +23,10 @@ Sides
   libzmq           interop_peer, LD_LIBRARY_PATH unset (Debian's libzmq5), or
                    LD_LIBRARY_PATH=<libzmq-dir> when that is not a system dir
   pyzmq            pyzmq_peer.py under --python (PyPI pyzmq: bundled libzmq)
-  debpy-preload    pyzmq_peer.py under --system-python (Debian's python3-zmq)
-  debpy-ldpath     with LD_PRELOAD / LD_LIBRARY_PATH pointing at Rampart
+  debpy-preload    pyzmq_peer.py under --system-python (Debian's python3-zmq,
+                   linked to the system libzmq) with LD_PRELOAD=<rampart-lib>/
+                   libzmq.so.5: it must find Rampart loaded
+  debpy-ldpath     the same with LD_LIBRARY_PATH=<rampart-lib>
 
 Patterns: reqrep pushpull pubsub dealerrouter multipart (see peer.c).
 
@@ -31,7 +34,10 @@ Patterns: reqrep pushpull pubsub dealerrouter multipart (see peer.c).
                   libzmq.so.5, no RPATH/RUNPATH, and it reports that it was
                   compiled against zmq.h version V (Debian's header)
 --selftest        shows the checks can fail: corrupted bytes in either
-                  direction and a wrong library must each make a run fail
+                  direction and a wrong library (on either side) must each
+                  make a run fail
+--check-metadata  the peers also check each received message's metadata
+                  (Socket-Type, Peer-Address, routing ids as Identity)
 
 --python PATH          the Python with PyPI's pyzmq (RAMPART_PYTHON): must work
 --python-default PATH  used when --python is not given; if it does not exist
@@ -385,6 +391,7 @@ def main():
     ap.add_argument("--system-python", default="/usr/bin/python3")
     ap.add_argument("--check-binary", metavar="HEADER_VERSION")
     ap.add_argument("--selftest", action="store_true")
+    ap.add_argument("--check-metadata", action="store_true")
     args = ap.parse_args()
     cfg = Config(args)
 
@@ -426,8 +433,10 @@ def main():
                 for transport in transports:
                     for a_role_idx in (0, 1):
                         for a_binds in (True, False):
+                            extra = ["--check-metadata"] if args.check_metadata else []
                             ok, desc, details, _ = run_pair(cfg, tmpdir, pattern, transport,
-                                                            args.a, args.b, a_role_idx, a_binds)
+                                                            args.a, args.b, a_role_idx, a_binds,
+                                                            extra, extra)
                             log("%s %s" % ("PASS" if ok else "FAIL", desc))
                             if ok:
                                 passed += 1

@@ -340,7 +340,12 @@ impl Session {
         };
         match attempt {
             Ok((stream, connecting)) => {
-                let mut c = self.new_conn(stream, connecting, String::new(), now);
+                let peer = match &stream {
+                    // A unix connect completes at once: its peer is known now.
+                    Stream::Unix(s) => transport::ipc_peer_address(s),
+                    Stream::Tcp(_) => String::new(),
+                };
+                let mut c = self.new_conn(stream, connecting, peer, now);
                 if c.stream.register(reg, Token(self.key as usize)).is_err() {
                     self.schedule_reconnect(now);
                     return;
@@ -395,9 +400,12 @@ impl Session {
                 Ok(true) => {
                     c.connecting = false;
                     c.connect_deadline = None;
-                    if let Stream::Tcp(s) = &c.stream {
-                        let _ = transport::tune_tcp_stream(s, &self.opts.tcp_options());
-                        c.peer_address = transport::tcp_peer_address(s);
+                    match &c.stream {
+                        Stream::Tcp(s) => {
+                            let _ = transport::tune_tcp_stream(s, &self.opts.tcp_options());
+                            c.peer_address = transport::tcp_peer_address(s);
+                        }
+                        Stream::Unix(s) => c.peer_address = transport::ipc_peer_address(s),
                     }
                     let fd = c.fd();
                     self.event(ZMQ_EVENT_CONNECTED, fd);

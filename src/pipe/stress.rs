@@ -130,7 +130,7 @@ fn shape(seed: u64, seq: u64) -> Shape {
 /// Mostly small frames, now and then one bigger than the byte caps.
 fn frame_len(s: &Shape, f: usize) -> usize {
     let g = mix(s.h ^ (f as u64 + 1));
-    if g % 16 == 0 {
+    if g.is_multiple_of(16) {
         100 + (g >> 8) as usize % 900
     } else {
         (g >> 8) as usize % 41
@@ -508,7 +508,7 @@ fn reader_closing_under_a_running_writer_frees_everything() {
                     std::thread::yield_now();
                     continue;
                 }
-                if s.h % 3 == 0 {
+                if s.h.is_multiple_of(3) {
                     // Leave a message half written at a random point.
                     w.write(frame(&wl, seq, 0, 10, true));
                     if w.is_closed() {
