@@ -1,6 +1,7 @@
 //! One file per socket type, each composed from the routing helpers
 //! (LoadBalancer, FairQueue, Distributor, tries). Application thread.
 
+mod ids;
 mod pair;
 mod pipeline;
 mod pubsub;
@@ -18,7 +19,7 @@ pub fn new_pattern(socket_type: i32) -> ZResult<Box<dyn Pattern>> {
         ZMQ_PUSH => Box::new(pipeline::Push::default()),
         ZMQ_PULL => Box::new(pipeline::Pull::default()),
         ZMQ_DEALER => Box::new(pipeline::Dealer::default()),
-        ZMQ_ROUTER => Box::new(router::Router::new(false)),
+        ZMQ_ROUTER => Box::new(router::Router::new()),
         ZMQ_REQ => Box::new(reqrep::Req::default()),
         ZMQ_REP => Box::new(reqrep::Rep::default()),
         ZMQ_PUB => Box::new(pubsub::Publisher::new(false)),

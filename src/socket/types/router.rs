@@ -10,15 +10,13 @@ use crate::socket::fq::FairQueue;
 use crate::socket::options::Options;
 use crate::socket::pattern::Pattern;
 use crate::socket::pipes::{PipeId, PipeSet};
-use std::collections::HashMap;
+
+use super::ids::RoutingIds;
 
 pub struct Router {
     fq: FairQueue,
-    /// Routing id -> pipe, for identified peers.
-    by_id: HashMap<Vec<u8>, PipeId>,
-    /// Pipe -> routing id we use for it.
-    ids: HashMap<PipeId, Vec<u8>>,
-    next_generated: u32,
+    /// Identified peers.
+    ids: RoutingIds,
     /// The body frame read while we returned the routing id frame.
     prefetched: Option<Msg>,
     /// Inside a received multipart message.
@@ -29,18 +27,13 @@ pub struct Router {
     mandatory: bool,
     handover: bool,
     probe: bool,
-    /// REP uses a ROUTER without exposing routing ids.
-    raw_envelope: bool,
 }
 
 impl Router {
-    pub fn new(raw_envelope: bool) -> Router {
+    pub fn new() -> Router {
         Router {
             fq: FairQueue::default(),
-            by_id: HashMap::new(),
-            ids: HashMap::new(),
-            // libzmq starts from a random value; any start works.
-            next_generated: std::process::id().wrapping_mul(2_654_435_761),
+            ids: RoutingIds::new(),
             prefetched: None,
             recv_more: false,
             out: None,
@@ -48,13 +41,12 @@ impl Router {
             mandatory: false,
             handover: false,
             probe: false,
-            raw_envelope,
         }
     }
 
     /// Gives a pipe its routing id once its introduction has arrived.
     fn identify(&mut self, pipes: &mut PipeSet, id: PipeId) -> bool {
-        if self.ids.contains_key(&id) {
+        if self.ids.has_pipe(id) {
             return true;
         }
         let Some(p) = pipes.get(id) else { return false };
@@ -67,28 +59,20 @@ impl Router {
             .or_else(|| (!p.routing_id.is_empty()).then(|| p.routing_id.clone()));
         let rid = match wanted {
             Some(rid) => {
-                if let Some(&old) = self.by_id.get(&rid) {
+                if let Some(old) = self.ids.pipe(&rid) {
                     if !self.handover {
                         // Duplicate identity: turn the newcomer away.
                         pipes.mark_dead(id);
                         return false;
                     }
-                    self.ids.remove(&old);
+                    self.ids.remove_pipe(old);
                     pipes.mark_dead(old);
                 }
                 rid
             }
-            None => loop {
-                self.next_generated = self.next_generated.wrapping_add(1);
-                let mut rid = vec![0u8];
-                rid.extend_from_slice(&self.next_generated.to_be_bytes());
-                if !self.by_id.contains_key(&rid) {
-                    break rid;
-                }
-            },
+            None => self.ids.generate(),
         };
-        self.by_id.insert(rid.clone(), id);
-        self.ids.insert(id, rid);
+        self.ids.insert(rid, id);
         if self.probe {
             if let Some(p) = pipes.get(id) {
                 p.write(Msg::new());
@@ -107,11 +91,7 @@ impl Pattern for Router {
 
     fn detach(&mut self, _: &mut PipeSet, id: PipeId) {
         self.fq.detach(id);
-        if let Some(rid) = self.ids.remove(&id) {
-            if self.by_id.get(&rid) == Some(&id) {
-                self.by_id.remove(&rid);
-            }
-        }
+        self.ids.remove_pipe(id);
         if self.out == Some(id) {
             self.out = None;
         }
@@ -122,7 +102,7 @@ impl Pattern for Router {
             // First frame: the routing id.
             self.out = None;
             if msg.more() {
-                let target = self.by_id.get(msg.data()).copied();
+                let target = self.ids.pipe(msg.data());
                 match target {
                     Some(pid) => match pipes.get(pid).map(|p| p.room()) {
                         Some(Room::Yes) => self.out = Some(pid),
@@ -173,12 +153,12 @@ impl Pattern for Router {
                 }
                 continue;
             }
-            if self.recv_more || self.raw_envelope {
+            if self.recv_more {
                 self.recv_more = m.more();
                 return Ok(m);
             }
             // Start of a message: hand out the routing id first.
-            let rid = self.ids.get(&pid).cloned().unwrap_or_default();
+            let rid = self.ids.id(pid).map(<[u8]>::to_vec).unwrap_or_default();
             let mut idf = Msg::from_vec(rid);
             idf.set_more(true);
             self.prefetched = Some(m);
@@ -195,7 +175,7 @@ impl Pattern for Router {
         if !self.mandatory {
             return true;
         }
-        let ids: Vec<PipeId> = self.ids.keys().copied().collect();
+        let ids: Vec<PipeId> = self.ids.pipes().collect();
         ids.into_iter()
             .any(|id| matches!(pipes.get(id).map(|p| p.room()), Some(Room::Yes)))
     }

@@ -12,13 +12,13 @@ use crate::socket::fq::FairQueue;
 use crate::socket::options::Options;
 use crate::socket::pattern::Pattern;
 use crate::socket::pipes::{PipeId, PipeSet};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::ids::RoutingIds;
 
 pub struct Stream {
     fq: FairQueue,
-    by_id: HashMap<Vec<u8>, PipeId>,
-    ids: HashMap<PipeId, Vec<u8>>,
-    next_generated: u32,
+    ids: RoutingIds,
     /// Frames ready for the application: notifications and the data frame
     /// behind a routing id already handed out.
     ready: VecDeque<Msg>,
@@ -32,9 +32,7 @@ impl Stream {
     pub fn new() -> Stream {
         Stream {
             fq: FairQueue::default(),
-            by_id: HashMap::new(),
-            ids: HashMap::new(),
-            next_generated: std::process::id().wrapping_mul(2_654_435_761),
+            ids: RoutingIds::new(),
             ready: VecDeque::new(),
             out: None,
             send_more: false,
@@ -54,18 +52,10 @@ impl Pattern for Stream {
     fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, _: &Options) {
         let named = pipes.get(id).and_then(|p| p.connect_routing_id.clone());
         let rid = match named {
-            Some(rid) if !self.by_id.contains_key(&rid) => rid,
-            _ => loop {
-                self.next_generated = self.next_generated.wrapping_add(1);
-                let mut rid = vec![0u8];
-                rid.extend_from_slice(&self.next_generated.to_be_bytes());
-                if !self.by_id.contains_key(&rid) {
-                    break rid;
-                }
-            },
+            Some(rid) if self.ids.pipe(&rid).is_none() => rid,
+            _ => self.ids.generate(),
         };
-        self.by_id.insert(rid.clone(), id);
-        self.ids.insert(id, rid.clone());
+        self.ids.insert(rid.clone(), id);
         self.fq.attach(id);
         if self.notify {
             self.push_pair(&rid, Msg::new());
@@ -74,8 +64,7 @@ impl Pattern for Stream {
 
     fn detach(&mut self, _: &mut PipeSet, id: PipeId) {
         self.fq.detach(id);
-        if let Some(rid) = self.ids.remove(&id) {
-            self.by_id.remove(&rid);
+        if let Some(rid) = self.ids.remove_pipe(id) {
             if self.notify {
                 self.push_pair(&rid, Msg::new());
             }
@@ -91,7 +80,7 @@ impl Pattern for Stream {
             if !msg.more() {
                 return Err(Errno::EINVAL);
             }
-            let pid = *self.by_id.get(msg.data()).ok_or(Errno::EHOSTUNREACH)?;
+            let pid = self.ids.pipe(msg.data()).ok_or(Errno::EHOSTUNREACH)?;
             match pipes.get(pid).map(|p| p.room()) {
                 Some(Room::Yes) => self.out = Some(pid),
                 Some(Room::Full) => return Err(Errno::EAGAIN),
@@ -115,8 +104,8 @@ impl Pattern for Stream {
         if hang_up {
             // We hung up: the peer is gone for us now, and (as in libzmq)
             // no disconnect notification follows.
-            if let Some(rid) = self.out.and_then(|pid| self.ids.remove(&pid)) {
-                self.by_id.remove(&rid);
+            if let Some(pid) = self.out {
+                self.ids.remove_pipe(pid);
             }
         }
         self.out = None;
@@ -129,7 +118,7 @@ impl Pattern for Stream {
             return Ok(m);
         }
         let (mut m, pid) = self.fq.recv_from(pipes)?;
-        let rid = self.ids.get(&pid).cloned().unwrap_or_default();
+        let rid = self.ids.id(pid).map(<[u8]>::to_vec).unwrap_or_default();
         m.set_more(false);
         let mut idf = Msg::from_vec(rid);
         idf.set_more(true);
