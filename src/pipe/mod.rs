@@ -307,11 +307,12 @@ impl Writer {
     }
 
     fn refresh_peer_progress(&mut self) {
-        // msgs is stored last and loaded first, so bytes is never newer
-        // than msgs: at worst we see less room than there is.
+        // msgs is stored last and loaded first, so the bytes seen include
+        // every message counted. Both loads are SeqCst: each pairs with the
+        // reader's SeqCst store of that counter (see Reader::account).
         let p = &self.shared.progress;
         self.peer_read_msgs = p.read_msgs.load(Ordering::SeqCst);
-        self.peer_read_bytes = p.read_bytes.load(Ordering::Acquire);
+        self.peer_read_bytes = p.read_bytes.load(Ordering::SeqCst);
     }
 
     /// Whether the reader closed; if so, from now on nothing is published
@@ -588,12 +589,17 @@ impl Reader {
         self.read_bytes += len;
         self.read_msgs += whole;
         // Progress is public at once (the writer's room check reads it),
-        // and the one SeqCst store pairs with the writer's SeqCst flag: one
-        // of us always sees the other.
+        // and one SeqCst store per frame pairs with the writer's SeqCst flag
+        // and loads: either the writer sees this frame consumed, or we see
+        // the flag and count the frame towards waking it. For a message's
+        // last frame that is the message count (the bytes before it travel
+        // with it); inside a message, the bytes.
         let p = &self.shared.progress;
-        p.read_bytes.store(self.read_bytes, Ordering::Release);
         if whole == 1 {
+            p.read_bytes.store(self.read_bytes, Ordering::Release);
             p.read_msgs.store(self.read_msgs, Ordering::SeqCst);
+        } else {
+            p.read_bytes.store(self.read_bytes, Ordering::SeqCst);
         }
         if p.writer_waiting.load(Ordering::SeqCst) {
             self.report_progress(whole, len);

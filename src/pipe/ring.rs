@@ -42,15 +42,20 @@ use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Frames per chunk (libzmq's message_pipe_granularity is 256).
+/// Frames per chunk (libzmq's message_pipe_granularity is 256): 16 KiB.
 #[cfg(not(miri))]
 pub(super) const CHUNK: usize = 256;
 /// Small chunks under miri, so tests cross chunk boundaries often.
 #[cfg(miri)]
 pub(super) const CHUNK: usize = 4;
 
+/// One frame's place, a cache line of its own: the producer filling the
+/// next slot never takes the line of the one the consumer is reading.
+#[repr(align(64))]
+struct Slot(UnsafeCell<MaybeUninit<Msg>>);
+
 struct Chunk {
-    slots: [UnsafeCell<MaybeUninit<Msg>>; CHUNK],
+    slots: [Slot; CHUNK],
     /// The chunk after this one, set by the producer before it publishes
     /// any frame of it; null in the last chunk and in the spare.
     next: AtomicPtr<Chunk>,
@@ -58,7 +63,7 @@ struct Chunk {
 
 fn new_chunk() -> NonNull<Chunk> {
     let chunk = Box::new(Chunk {
-        slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; CHUNK],
+        slots: [const { Slot(UnsafeCell::new(MaybeUninit::uninit())) }; CHUNK],
         next: AtomicPtr::new(ptr::null_mut()),
     });
     NonNull::from(Box::leak(chunk))
@@ -87,6 +92,11 @@ struct Cursor {
 // and the frames in it are `Msg`, which is Send. Who may use a cursor is
 // governed by the single Producer/Consumer handle that holds it.
 unsafe impl Send for Cursor {}
+// SAFETY: shared access to a cursor only copies its fields or computes
+// pointers; every dereference of a slot happens in a `&mut self` method of
+// the one handle that owns the cursor, so `&Producer`/`&Consumer` on several
+// threads can't race (this keeps Writer and Reader Sync, as they were).
+unsafe impl Sync for Cursor {}
 
 impl Cursor {
     fn chunk(&self) -> &Chunk {
@@ -97,7 +107,7 @@ impl Cursor {
     }
 
     fn slot(&self) -> *mut MaybeUninit<Msg> {
-        self.chunk().slots[self.idx].get()
+        self.chunk().slots[self.idx].0.get()
     }
 }
 
