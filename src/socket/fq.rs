@@ -74,6 +74,16 @@ impl FairQueue {
         Err(Errno::EAGAIN)
     }
 
+    /// Throws away the rest of a message whose frame said `more`.
+    pub fn skip_rest(&mut self, pipes: &mut PipeSet, mut more: bool) {
+        while more {
+            match self.recv_from(pipes) {
+                Ok((m, _)) => more = m.more(),
+                Err(_) => break,
+            }
+        }
+    }
+
     pub fn recv(&mut self, pipes: &mut PipeSet) -> ZResult<Msg> {
         self.recv_from(pipes).map(|(m, _)| m)
     }

@@ -262,36 +262,44 @@ impl Socket {
 
     // ---- send / recv ----------------------------------------------------
 
-    pub fn send(&mut self, msg: &mut Msg, flags: i32) -> ZResult<()> {
+    /// Runs `op` until it stops saying EAGAIN, sleeping on the mailbox in
+    /// between, unless `dontwait`; `timeout_ms` < 0 waits for ever.
+    fn blocking<T>(
+        &mut self,
+        dontwait: bool,
+        timeout_ms: i32,
+        mut op: impl FnMut(&mut Self) -> ZResult<T>,
+    ) -> ZResult<T> {
         self.check_alive()?;
         self.process_commands();
         self.check_alive()?;
-        msg.set_more(flags & ZMQ_SNDMORE != 0);
-        let dontwait = flags & ZMQ_DONTWAIT != 0 || self.opts.sndtimeo == 0;
+        let dontwait = dontwait || timeout_ms == 0;
         let mut deadline = None;
         loop {
-            match self.pattern.send(&mut self.pipes, msg, &self.opts) {
-                Ok(()) => {
-                    self.reap();
-                    return Ok(());
-                }
+            let r = op(self);
+            // A pipe that went may have changed the answer: ask again.
+            let reaped = self.reap();
+            match r {
                 Err(e) if e == Errno::EAGAIN => {}
-                Err(e) => {
-                    self.reap();
-                    return Err(e);
-                }
+                other => return other,
             }
-            if self.reap() {
+            if reaped {
                 continue;
             }
             if dontwait {
                 return Err(Errno::EAGAIN);
             }
-            if deadline.is_none() {
-                deadline = Some(Self::deadline(self.opts.sndtimeo));
-            }
-            self.wait(deadline.flatten())?;
+            let deadline = *deadline.get_or_insert_with(|| Self::deadline(timeout_ms));
+            self.wait(deadline)?;
         }
+    }
+
+    pub fn send(&mut self, msg: &mut Msg, flags: i32) -> ZResult<()> {
+        msg.set_more(flags & ZMQ_SNDMORE != 0);
+        let timeout = self.opts.sndtimeo;
+        self.blocking(flags & ZMQ_DONTWAIT != 0, timeout, |s| {
+            s.pattern.send(&mut s.pipes, msg, &s.opts)
+        })
     }
 
     /// Receives a frame without connection metadata (zmq_recv).
@@ -302,39 +310,16 @@ impl Socket {
     /// Receives a frame; `with_meta` attaches the connection's properties
     /// (zmq_msg_recv, for zmq_msg_gets).
     pub fn recv_frame(&mut self, flags: i32, with_meta: bool) -> ZResult<Msg> {
-        self.check_alive()?;
-        self.process_commands();
-        self.check_alive()?;
-        let dontwait = flags & ZMQ_DONTWAIT != 0 || self.opts.rcvtimeo == 0;
-        let mut deadline = None;
-        loop {
-            match self.pattern.recv(&mut self.pipes, &self.opts) {
-                Ok(mut m) => {
-                    if with_meta && m.metadata().is_none() {
-                        let meta = self.pipes.last_read.and_then(|id| self.pipes.get(id));
-                        m.set_metadata(meta.and_then(|p| p.meta.clone()));
-                    }
-                    self.reap();
-                    self.rcvmore = m.more();
-                    return Ok(m);
-                }
-                Err(e) if e == Errno::EAGAIN => {}
-                Err(e) => {
-                    self.reap();
-                    return Err(e);
-                }
-            }
-            if self.reap() {
-                continue;
-            }
-            if dontwait {
-                return Err(Errno::EAGAIN);
-            }
-            if deadline.is_none() {
-                deadline = Some(Self::deadline(self.opts.rcvtimeo));
-            }
-            self.wait(deadline.flatten())?;
+        let timeout = self.opts.rcvtimeo;
+        let mut m = self.blocking(flags & ZMQ_DONTWAIT != 0, timeout, |s| {
+            s.pattern.recv(&mut s.pipes, &s.opts)
+        })?;
+        if with_meta && m.metadata().is_none() {
+            let meta = self.pipes.last_read.and_then(|id| self.pipes.get(id));
+            m.set_metadata(meta.and_then(|p| p.meta.clone()));
         }
+        self.rcvmore = m.more();
+        Ok(m)
     }
 
     /// ZMQ_EVENTS.

@@ -272,7 +272,7 @@ impl Subscriber {
     }
 
     /// Only SUB filters; XSUB hands everything up (libzmq's `filter` option).
-    fn matches(&self, data: &[u8], _opts: &Options) -> bool {
+    fn matches(&self, data: &[u8]) -> bool {
         self.xsub || self.subs.matches(data) != self.invert
     }
 }
@@ -333,26 +333,19 @@ impl Pattern for Subscriber {
         Ok(())
     }
 
-    fn recv(&mut self, pipes: &mut PipeSet, opts: &Options) -> ZResult<Msg> {
-        if let Some(m) = self.prefetched.take() {
+    fn recv(&mut self, pipes: &mut PipeSet, _: &Options) -> ZResult<Msg> {
+        if self.delivering {
+            // The rest of a message whose first frame matched.
+            let m = self.fq.recv(pipes)?;
             self.delivering = m.more();
             return Ok(m);
         }
-        loop {
-            let m = self.fq.recv(pipes)?;
-            if self.delivering || self.matches(m.data(), opts) {
-                self.delivering = m.more();
-                return Ok(m);
-            }
-            // Not subscribed: drop the whole message.
-            let mut more = m.more();
-            while more {
-                match self.fq.recv(pipes) {
-                    Ok(m) => more = m.more(),
-                    Err(_) => break,
-                }
-            }
+        if !self.has_in(pipes) {
+            return Err(Errno::EAGAIN);
         }
+        let m = self.prefetched.take().ok_or(Errno::EAGAIN)?;
+        self.delivering = m.more();
+        Ok(m)
     }
 
     fn has_in(&mut self, pipes: &mut PipeSet) -> bool {
@@ -360,22 +353,16 @@ impl Pattern for Subscriber {
             return true;
         }
         // Read ahead past unmatched messages so POLLIN means a real message.
-        let opts_invert = self.invert;
         loop {
             let Ok(m) = self.fq.recv(pipes) else {
                 return false;
             };
-            if self.xsub || self.subs.matches(m.data()) != opts_invert {
+            if self.matches(m.data()) {
                 self.prefetched = Some(m);
                 return true;
             }
-            let mut more = m.more();
-            while more {
-                match self.fq.recv(pipes) {
-                    Ok(m) => more = m.more(),
-                    Err(_) => break,
-                }
-            }
+            // Not subscribed: drop the whole message.
+            self.fq.skip_rest(pipes, m.more());
         }
     }
 

@@ -27,18 +27,6 @@ pub struct Req {
     correlate: bool,
 }
 
-impl Req {
-    /// Throws away the rest of a message from the fair queue.
-    fn skip_rest(&mut self, pipes: &mut PipeSet, mut more: bool) {
-        while more {
-            match self.dealer.fq.recv_from(pipes) {
-                Ok((m, _)) => more = m.more(),
-                Err(_) => break,
-            }
-        }
-    }
-}
-
 impl Pattern for Req {
     fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, opts: &Options) {
         self.dealer.attach(pipes, id, opts);
@@ -102,24 +90,24 @@ impl Pattern for Req {
                 // Only the pipe the request went to may answer, with a
                 // well-formed envelope.
                 if Some(pid) != self.reply_pipe || !m.more() {
-                    self.skip_rest(pipes, m.more());
+                    self.dealer.fq.skip_rest(pipes, m.more());
                     continue;
                 }
                 if self.correlate {
                     if m.data() != self.request_id.to_ne_bytes() {
-                        self.skip_rest(pipes, true);
+                        self.dealer.fq.skip_rest(pipes, true);
                         continue;
                     }
                     match self.dealer.fq.recv_from(pipes) {
                         Ok((d, _)) if d.is_empty() && d.more() => {}
                         Ok((d, _)) => {
-                            self.skip_rest(pipes, d.more());
+                            self.dealer.fq.skip_rest(pipes, d.more());
                             continue;
                         }
                         Err(e) => return Err(e),
                     }
                 } else if !m.is_empty() {
-                    self.skip_rest(pipes, true);
+                    self.dealer.fq.skip_rest(pipes, true);
                     continue;
                 }
                 self.reply_started = false;
@@ -256,13 +244,7 @@ impl Pattern for Rep {
                 if self.envelope.len() > 256 {
                     // Bound what a peer can make us hold.
                     self.envelope.clear();
-                    let mut more = true;
-                    while more {
-                        match self.fq.recv_from(pipes) {
-                            Ok((m, _)) => more = m.more(),
-                            Err(_) => break,
-                        }
-                    }
+                    self.fq.skip_rest(pipes, true);
                     continue;
                 }
                 if delimiter {

@@ -144,13 +144,7 @@ impl Pattern for Router {
             let (m, pid) = self.fq.recv_from(pipes)?;
             if !self.recv_more && !self.identify(pipes, pid) {
                 // Not yet identified (or refused): drop the message.
-                let mut more = m.more();
-                while more {
-                    match self.fq.recv_from(pipes) {
-                        Ok((m, _)) => more = m.more(),
-                        Err(_) => break,
-                    }
-                }
+                self.fq.skip_rest(pipes, m.more());
                 continue;
             }
             if self.recv_more {
