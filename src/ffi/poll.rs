@@ -92,7 +92,7 @@ fn poll(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResult<c_int> {
             // SAFETY: zmq_poll's contract: a socket handle.
             let s = unsafe { handles::socket(it.socket) }?;
             fds.push(libc::pollfd {
-                fd: s.fd(),
+                fd: s.mailbox().signaler().fd(),
                 events: libc::POLLIN,
                 revents: 0,
             });
@@ -113,8 +113,18 @@ fn poll(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResult<c_int> {
                 }
             }
         };
+        // A socket's fd turns readable on a command only while it is armed;
+        // one with a command already queued must not be slept on.
+        let wait_ms = if wait_ms != 0 && !arm_sockets(items)? {
+            0
+        } else {
+            wait_ms
+        };
         // SAFETY: fds is a valid array of fds.len() pollfds.
         let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait_ms) };
+        if wait_ms != 0 {
+            disarm_sockets(items)?;
+        }
         if rc < 0 {
             return Err(Errno::last_os());
         }
@@ -148,4 +158,29 @@ fn poll(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResult<c_int> {
         }
         first = false;
     }
+}
+
+/// Arms every socket's mailbox for a sleeping poll; false (with all of them
+/// disarmed again) when one already has a command waiting.
+fn arm_sockets(items: &[zmq_pollitem_t]) -> ZResult<bool> {
+    for (n, it) in items.iter().enumerate() {
+        if it.socket.is_null() {
+            continue;
+        }
+        // SAFETY: zmq_poll's contract: a socket handle (checked above).
+        let s = unsafe { handles::socket(it.socket) }?;
+        if !s.mailbox().arm() {
+            disarm_sockets(&items[..n])?;
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn disarm_sockets(items: &[zmq_pollitem_t]) -> ZResult<()> {
+    for it in items.iter().filter(|it| !it.socket.is_null()) {
+        // SAFETY: as in arm_sockets.
+        unsafe { handles::socket(it.socket) }?.mailbox().disarm();
+    }
+    Ok(())
 }

@@ -64,7 +64,16 @@ impl Reactor {
                 .timers
                 .peek()
                 .map(|Reverse((t, _))| t.saturating_duration_since(now));
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
+            // Commands sent while we are busy cost their senders no eventfd
+            // write; we look at the mailbox after every poll anyway.
+            let timeout = if self.shared.mailbox.arm() {
+                timeout
+            } else {
+                Some(Duration::ZERO)
+            };
+            let polled = self.poll.poll(&mut events, timeout);
+            self.shared.mailbox.disarm();
+            if let Err(e) = polled {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     // Nothing sensible to do but keep serving.
                     std::thread::sleep(Duration::from_millis(1));

@@ -1,7 +1,13 @@
 //! Commands between threads. A `Mailbox` is a locked queue plus a `Signaler`
-//! (an eventfd) that is readable exactly while commands may be pending, so an
-//! application thread can sleep on it (and expose it as ZMQ_FD). The lock is
-//! taken once per command, never per message.
+//! (an eventfd) an owner thread can sleep on (and expose as ZMQ_FD). The lock
+//! is taken once per command, never per message.
+//!
+//! The eventfd is written only when someone may be waiting on it: the owner
+//! `arm`s the mailbox before it sleeps, and a mailbox whose fd was handed out
+//! (ZMQ_FD, a reactor's poll set) is `always_signal`. An owner that is busy
+//! or spinning then costs senders no syscall. Arming and sending are a Dekker
+//! handshake on two SeqCst flags (`armed`, `pending`): either the owner sees
+//! the command before it sleeps, or the sender sees the owner armed.
 
 mod signaler;
 
@@ -9,17 +15,28 @@ pub use signaler::Signaler;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+fn several_cpus() -> bool {
+    static SEVERAL: OnceLock<bool> = OnceLock::new();
+    *SEVERAL.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+}
 
 pub struct Mailbox<T> {
     queue: Mutex<Inner<T>>,
     /// Cheap check for the hot path: false means nothing is queued.
     pending: AtomicBool,
+    /// The owner is about to wait on the fd, or the fd is watched by
+    /// something we don't control.
+    armed: AtomicBool,
+    always: AtomicBool,
     signaler: Signaler,
 }
 
 struct Inner<T> {
     items: VecDeque<T>,
+    /// The eventfd was written and not reset since.
     signaled: bool,
 }
 
@@ -31,6 +48,8 @@ impl<T> Mailbox<T> {
                 signaled: false,
             }),
             pending: AtomicBool::new(false),
+            armed: AtomicBool::new(false),
+            always: AtomicBool::new(false),
             signaler: Signaler::new()?,
         })
     }
@@ -40,12 +59,13 @@ impl<T> Mailbox<T> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a command and wakes the owner if it was not already woken.
+    /// Queues a command and wakes the owner if it waits and was not
+    /// already woken.
     pub fn send(&self, cmd: T) {
         let mut q = self.lock();
         q.items.push_back(cmd);
-        self.pending.store(true, Ordering::Release);
-        if !q.signaled {
+        self.pending.store(true, Ordering::SeqCst);
+        if !q.signaled && self.armed.load(Ordering::SeqCst) {
             q.signaled = true;
             self.signaler.signal();
         }
@@ -56,24 +76,73 @@ impl<T> Mailbox<T> {
         self.pending.load(Ordering::Acquire)
     }
 
-    /// Takes every queued command. When none is left the signaler is reset,
-    /// so the fd is readable again only after the next `send`.
-    pub fn drain_into(&self, out: &mut VecDeque<T>) {
-        let mut q = self.lock();
-        if q.items.is_empty() {
-            if q.signaled {
-                self.signaler.reset();
-                q.signaled = false;
+    /// Spins up to `limit` waiting for a command, so an owner whose peer
+    /// answers within microseconds skips the sleep and the wakeup (both
+    /// syscalls, and a slow reschedule on a virtual CPU). Returns whether a
+    /// command came. Never spins on a single CPU, where it would only delay
+    /// the sender.
+    pub fn spin_for_command(&self, limit: Duration) -> bool {
+        if !several_cpus() {
+            return self.has_pending();
+        }
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                if self.has_pending() {
+                    return true;
+                }
+                std::hint::spin_loop();
             }
-            self.pending.store(false, Ordering::Release);
+            if start.elapsed() >= limit {
+                return self.has_pending();
+            }
+        }
+    }
+
+    /// The owner is going to wait on the fd: from now on every send writes
+    /// it. Returns false (and stays unarmed) when a command is already
+    /// queued, so the owner must not sleep.
+    pub fn arm(&self) -> bool {
+        self.armed.store(true, Ordering::SeqCst);
+        if self.pending.load(Ordering::SeqCst) {
+            self.disarm();
+            return false;
+        }
+        true
+    }
+
+    /// The owner is awake again (a no-op for an always-signalling mailbox).
+    pub fn disarm(&self) {
+        if !self.always.load(Ordering::Relaxed) {
+            self.armed.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// The fd is now watched by others (ZMQ_FD, a poller): keep it readable
+    /// whenever a command is queued, from here on.
+    pub fn always_signal(&self) {
+        if self.always.swap(true, Ordering::SeqCst) {
             return;
         }
+        self.armed.store(true, Ordering::SeqCst);
+        let mut q = self.lock();
+        if !q.items.is_empty() && !q.signaled {
+            q.signaled = true;
+            self.signaler.signal();
+        }
+    }
+
+    /// Takes every queued command. The signaler is reset, so the fd is
+    /// readable again only after the next `send` that finds the mailbox
+    /// armed.
+    pub fn drain_into(&self, out: &mut VecDeque<T>) {
+        let mut q = self.lock();
         out.append(&mut q.items);
         if q.signaled {
             self.signaler.reset();
             q.signaled = false;
         }
-        self.pending.store(false, Ordering::Release);
+        self.pending.store(false, Ordering::SeqCst);
     }
 
     pub fn signaler(&self) -> &Signaler {
@@ -84,11 +153,11 @@ impl<T> Mailbox<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn fd_readable_iff_pending() {
         let mb = Mailbox::new().unwrap();
+        mb.always_signal();
         assert!(!mb.signaler().wait(Some(Duration::ZERO)).unwrap());
         mb.send(1);
         mb.send(2);
@@ -105,11 +174,74 @@ mod tests {
     fn wakes_other_thread() {
         let mb = std::sync::Arc::new(Mailbox::new().unwrap());
         let m2 = mb.clone();
+        assert!(mb.arm());
         let t = std::thread::spawn(move || m2.send(7));
         assert!(mb.signaler().wait(Some(Duration::from_secs(5))).unwrap());
+        mb.disarm();
         t.join().unwrap();
         let mut out = VecDeque::new();
         mb.drain_into(&mut out);
         assert_eq!(out, [7]);
+    }
+
+    #[test]
+    fn unarmed_send_costs_no_signal() {
+        let mb = Mailbox::new().unwrap();
+        mb.send(1);
+        assert!(mb.has_pending());
+        assert!(!mb.signaler().wait(Some(Duration::ZERO)).unwrap());
+        // A command already queued: arming refuses, so the owner won't sleep.
+        assert!(!mb.arm());
+        let mut out = VecDeque::new();
+        mb.drain_into(&mut out);
+        assert!(mb.arm());
+        mb.send(2);
+        assert!(mb.signaler().wait(Some(Duration::ZERO)).unwrap());
+        mb.disarm();
+        mb.drain_into(&mut out);
+        assert_eq!(out, [1, 2]);
+        assert!(!mb.signaler().wait(Some(Duration::ZERO)).unwrap());
+    }
+
+    #[test]
+    fn always_signal_covers_what_is_queued() {
+        let mb = Mailbox::new().unwrap();
+        mb.send(1);
+        mb.always_signal();
+        assert!(mb.signaler().wait(Some(Duration::ZERO)).unwrap());
+        mb.disarm();
+        let mut out = VecDeque::new();
+        mb.drain_into(&mut out);
+        mb.send(2);
+        assert!(mb.signaler().wait(Some(Duration::ZERO)).unwrap());
+    }
+
+    /// Owner sleeping only when armed, sender signalling only when it sees
+    /// the arm: no command is ever slept through.
+    #[test]
+    fn arm_handshake_loses_no_wakeup() {
+        let mb = std::sync::Arc::new(Mailbox::new().unwrap());
+        let m2 = mb.clone();
+        const N: u32 = 20_000;
+        let t = std::thread::spawn(move || {
+            for i in 0..N {
+                m2.send(i);
+                if i % 7 == 0 {
+                    std::thread::yield_now();
+                }
+            }
+        });
+        let mut out = VecDeque::new();
+        let mut got = 0;
+        while got < N {
+            mb.drain_into(&mut out);
+            got += out.drain(..).count() as u32;
+            if got < N && !mb.has_pending() && mb.arm() {
+                let woken = mb.signaler().wait(Some(Duration::from_secs(10)));
+                mb.disarm();
+                assert!(woken.unwrap(), "lost wakeup after {got} commands");
+            }
+        }
+        t.join().unwrap();
     }
 }

@@ -27,6 +27,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How long a blocked send or recv spins before it sleeps: about the time a
+/// busy peer takes for a few messages, far less than a sleep and wakeup.
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(20);
+
 /// Commands other threads send to a socket.
 pub enum SocketCmd {
     /// A pipe event (key = pipe id).
@@ -247,7 +251,15 @@ impl Socket {
                 Some(d - now)
             }
         };
-        self.shared.mailbox.signaler().wait(timeout)?;
+        let mailbox = &self.shared.mailbox;
+        // Spinning pays off only when the peer is another application thread;
+        // an I/O thread peer may need the very CPU we would spin on.
+        let spun = self.pipes.all_inproc() && mailbox.spin_for_command(SPIN_BEFORE_SLEEP);
+        if !spun && mailbox.arm() {
+            let woken = mailbox.signaler().wait(timeout);
+            mailbox.disarm();
+            woken?;
+        }
         self.process_commands();
         self.check_alive()
     }
@@ -342,8 +354,16 @@ impl Socket {
         }
     }
 
+    /// ZMQ_FD: the application polls it, so it must turn readable on every
+    /// command from now on.
     pub fn fd(&self) -> i32 {
+        self.shared.mailbox.always_signal();
         self.shared.mailbox.signaler().fd()
+    }
+
+    /// For zmq_poll, which arms the mailbox around its own wait.
+    pub fn mailbox(&self) -> &Mailbox<SocketCmd> {
+        &self.shared.mailbox
     }
 
     // ---- options --------------------------------------------------------

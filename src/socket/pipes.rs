@@ -42,6 +42,11 @@ impl Pipe {
         }
     }
 
+    /// Whether the pipe leads to an I/O thread rather than an inproc peer.
+    fn is_networked(&self) -> bool {
+        !self.endpoint.starts_with("inproc://")
+    }
+
     /// Reads the next data frame, applying introductions on the way.
     pub fn read(&mut self) -> Read {
         loop {
@@ -115,6 +120,8 @@ pub struct PipeSet {
     slots: Vec<Slot>,
     free: Vec<u32>,
     len: usize,
+    /// How many pipes lead to an I/O thread (not inproc).
+    networked: usize,
     /// Pipes a pattern found closed; the socket detaches them afterwards.
     pub dead: Vec<PipeId>,
     /// The pipe the last received frame came from (for its metadata).
@@ -141,6 +148,7 @@ impl PipeSet {
                 self.slots.len() - 1
             }
         };
+        self.networked += pipe.is_networked() as usize;
         let slot = &mut self.slots[index];
         slot.generation = slot.generation.wrapping_add(1);
         slot.pipe = Some(pipe);
@@ -170,11 +178,18 @@ impl PipeSet {
         let pipe = slot.pipe.take()?;
         self.free.push(index as u32);
         self.len -= 1;
+        self.networked -= pipe.is_networked() as usize;
         Some(pipe)
     }
 
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// Whether every peer is an application thread on inproc (and there is
+    /// at least one): then it is worth spinning briefly before sleeping.
+    pub fn all_inproc(&self) -> bool {
+        self.len > 0 && self.networked == 0
     }
 
     pub fn is_empty(&self) -> bool {
@@ -193,6 +208,7 @@ impl PipeSet {
     pub fn take_all(&mut self) -> Vec<Pipe> {
         self.free.clear();
         self.len = 0;
+        self.networked = 0;
         let mut out = Vec::new();
         for (i, s) in self.slots.iter_mut().enumerate() {
             if let Some(p) = s.pipe.take() {
