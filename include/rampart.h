@@ -30,4 +30,55 @@
  * ZMQ_MAXMSGSIZE; -1 = use ZMQ_MAXMSGSIZE, as libzmq does. */
 #define ZMQ_RAMPART_HANDSHAKE_FRAME_CAP 0x52410102
 
+/* Socket options, int64_t, read/write: connection admission for every
+ * listener the socket binds after they are set (HARDENING.md); 0 = no cap.
+ * At the connection caps a newcomer replaces the oldest connection of the
+ * cap's scope still in its handshake (if older than 1 s), else the one idle
+ * longest (if over 10 s); only when neither exists is it refused (closed at
+ * once). At the handshake cap the listener stops accepting, and the kernel
+ * backlog holds the rest, until a handshake ends or turns 1 s old. */
+#define ZMQ_RAMPART_MAX_CONNECTIONS 0x52410103
+#define ZMQ_RAMPART_MAX_CONNECTIONS_PER_ADDRESS 0x52410104
+#define ZMQ_RAMPART_MAX_HANDSHAKES 0x52410105
+
+/* Counters: socket options, int64_t, read-only (zmq_getsockopt at any
+ * time; zmq_setsockopt fails with EINVAL). Messages count whole messages,
+ * bytes count frame bodies. */
+#define ZMQ_RAMPART_STAT_MSGS_IN 0x52410201     /* received by the app */
+#define ZMQ_RAMPART_STAT_BYTES_IN 0x52410202
+#define ZMQ_RAMPART_STAT_MSGS_OUT 0x52410203    /* sent by the app */
+#define ZMQ_RAMPART_STAT_BYTES_OUT 0x52410204
+#define ZMQ_RAMPART_STAT_QUEUED_MSGS 0x52410205 /* in the socket's pipes now */
+#define ZMQ_RAMPART_STAT_QUEUED_BYTES 0x52410206
+#define ZMQ_RAMPART_STAT_DROPS_HWM 0x52410207
+#define ZMQ_RAMPART_STAT_DROPS_BUDGET 0x52410208
+#define ZMQ_RAMPART_STAT_OVERSIZE 0x52410209 /* frames over MAXMSGSIZE */
+#define ZMQ_RAMPART_STAT_HANDSHAKE_FAILURES 0x5241020A
+#define ZMQ_RAMPART_STAT_HANDSHAKE_TIMEOUTS 0x5241020B
+#define ZMQ_RAMPART_STAT_REJECTED_BY_CAP 0x5241020C
+#define ZMQ_RAMPART_STAT_EVICTIONS 0x5241020D
+#define ZMQ_RAMPART_STAT_PEERS 0x5241020E /* connected peers now */
+#define ZMQ_RAMPART_STAT_LISTENER_PAUSES 0x5241020F
+
+/* Reason-coded monitor events: 64-bit event ids above every libzmq event,
+ * delivered only through zmq_socket_monitor_versioned (version 2) to a
+ * monitor that asked for them; the v1 API never sends them. Each carries
+ * the values listed (in the v2 value frames). HWM_DROP goes out at most once
+ * a second per socket, on a send that dropped. MSG_TOO_LARGE also covers
+ * handshake frames over the handshake frame cap. */
+#define ZMQ_RAMPART_EVENT_MSG_TOO_LARGE 0x100000000ULL /* declared, limit */
+#define ZMQ_RAMPART_EVENT_HWM_DROP 0x200000000ULL /* drops since last event */
+#define ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED 0x400000000ULL /* budget, in use */
+#define ZMQ_RAMPART_EVENT_CONNECTION_REJECTED                                  \
+    0x800000000ULL /* cap kind (RAMPART_CAP_*), cap value */
+#define ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT 0x1000000000ULL /* ivl ms */
+#define ZMQ_RAMPART_EVENT_PEER_EVICTED 0x2000000000ULL /* stalled ms */
+#define ZMQ_RAMPART_EVENT_LISTENER_PAUSED 0x4000000000ULL /* ms, errno */
+#define ZMQ_RAMPART_EVENT_ALL 0x7F00000000ULL
+
+/* Cap kinds in ZMQ_RAMPART_EVENT_CONNECTION_REJECTED. */
+#define RAMPART_CAP_CONNECTIONS 1
+#define RAMPART_CAP_PER_ADDRESS 2
+#define RAMPART_CAP_HANDSHAKES 3
+
 #endif

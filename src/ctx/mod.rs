@@ -47,6 +47,8 @@ struct State {
     ipv6: bool,
     blocky: bool,
     max_msgsz: i32,
+    /// ZMQ_MAX_MSGSZ was set explicitly (then it is enforced).
+    max_msgsz_set: bool,
     /// Shares its id with ZMQ_SOCKET_LIMIT, so it can be set but not read.
     thread_priority: i32,
     thread_sched_policy: i32,
@@ -76,6 +78,7 @@ impl CtxShared {
                 ipv6: false,
                 blocky: true,
                 max_msgsz: i32::MAX,
+                max_msgsz_set: false,
                 thread_priority: -1,
                 thread_sched_policy: -1,
                 thread_name_prefix: -1,
@@ -102,7 +105,10 @@ impl CtxShared {
             ZMQ_MAX_SOCKETS if val >= 1 => st.max_sockets = val,
             ZMQ_IPV6 if val == 0 || val == 1 => st.ipv6 = val == 1,
             ZMQ_BLOCKY if val == 0 || val == 1 => st.blocky = val == 1,
-            ZMQ_MAX_MSGSZ if val >= 0 => st.max_msgsz = val,
+            ZMQ_MAX_MSGSZ if val >= 0 => {
+                st.max_msgsz = val;
+                st.max_msgsz_set = true;
+            }
             ZMQ_THREAD_PRIORITY if val >= -1 => st.thread_priority = val,
             ZMQ_THREAD_SCHED_POLICY if val >= -1 => st.thread_sched_policy = val,
             ZMQ_THREAD_NAME_PREFIX => st.thread_name_prefix = val,
@@ -134,9 +140,16 @@ impl CtxShared {
     }
 
     /// What a new socket starts with: profile defaults, BLOCKY, IPV6.
+    /// What a new socket starts with. Outside the compat profile an
+    /// explicit ZMQ_MAX_MSGSZ is enforced, as the sockets' default
+    /// MAXMSGSIZE (libzmq stores it and ignores it).
     pub fn socket_defaults(&self) -> (Defaults, bool, bool) {
         let st = self.lock();
-        (self.defaults.clone(), st.blocky, st.ipv6)
+        let mut d = self.defaults.clone();
+        if st.max_msgsz_set && d.profile != crate::guard::Profile::Compat {
+            d.max_msg_size = st.max_msgsz as i64;
+        }
+        (d, st.blocky, st.ipv6)
     }
 
     /// Registers a new socket; ETERM once terminating, EMFILE at MAX_SOCKETS.

@@ -3,7 +3,7 @@
 use super::handles;
 use super::msg::{self as m, zmq_msg_t};
 use super::{guard_int, guard_ptr};
-use crate::consts::{ZMQ_EVENTS, ZMQ_FD, ZMQ_RCVMORE};
+use crate::consts::{ZMQ_EVENTS, ZMQ_FD, ZMQ_PAIR, ZMQ_RCVMORE};
 use crate::errno::{Errno, ZResult};
 use crate::msg::Msg;
 use crate::socket::options::OptValue;
@@ -398,6 +398,46 @@ pub unsafe extern "C" fn zmq_socket_monitor(
             // SAFETY: forwarded contract.
             Some(unsafe { endpoint(addr) }?)
         };
-        sock.monitor(a, events).map(|_| 0)
+        sock.monitor(a, events as u32 as u64, 1, ZMQ_PAIR)
+            .map(|_| 0)
+    })
+}
+
+/// Draft API: monitor events in format `version` (1 or 2) on a `type_`
+/// socket (PAIR; v2 also PUB or PUSH). v2 also carries Rampart's
+/// reason-coded events (rampart.h).
+///
+/// # Safety
+/// `s` a socket handle; `addr` NULL (stop) or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket_monitor_versioned(
+    s: *mut c_void,
+    addr: *const c_char,
+    events: u64,
+    version: c_int,
+    type_: c_int,
+) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        let sock = unsafe { sock(s) }?;
+        let a = if addr.is_null() {
+            None
+        } else {
+            // SAFETY: forwarded contract.
+            Some(unsafe { endpoint(addr) }?)
+        };
+        sock.monitor(a, events, version, type_).map(|_| 0)
+    })
+}
+
+/// Draft API: one ZMQ_EVENT_PIPES_STATS event per peer on the v2 monitor.
+///
+/// # Safety
+/// `s` a socket handle.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
+    guard_int(|| {
+        // SAFETY: forwarded contract.
+        unsafe { sock(s) }?.monitor_pipes_stats().map(|_| 0)
     })
 }

@@ -54,6 +54,10 @@ pub struct Defaults {
     pub pipe_byte_cap: u64,
     /// Accept ZMTP 1.0/2.0 peers.
     pub accept_legacy: bool,
+    /// Connection admission per listener; 0 = no cap.
+    pub max_connections: u64,
+    pub max_connections_per_address: u64,
+    pub max_handshakes: u64,
 }
 
 impl Defaults {
@@ -66,6 +70,9 @@ impl Defaults {
                 handshake_ivl: 30_000,
                 pipe_byte_cap: 0,
                 accept_legacy: true,
+                max_connections: 0,
+                max_connections_per_address: 0,
+                max_handshakes: 0,
             },
             Profile::Default => Defaults {
                 profile: p,
@@ -74,6 +81,9 @@ impl Defaults {
                 handshake_ivl: 10_000,
                 pipe_byte_cap: 32 * MIB,
                 accept_legacy: false,
+                max_connections: (fd_soft_limit() / 2).clamp(1, 4096),
+                max_connections_per_address: 256,
+                max_handshakes: 256,
             },
             Profile::Strict => Defaults {
                 profile: p,
@@ -82,6 +92,9 @@ impl Defaults {
                 handshake_ivl: 5_000,
                 pipe_byte_cap: 8 * MIB,
                 accept_legacy: false,
+                max_connections: (fd_soft_limit() / 2).clamp(1, 1024),
+                max_connections_per_address: 32,
+                max_handshakes: 64,
             },
         }
     }
@@ -116,8 +129,33 @@ impl Defaults {
         if let Some(v) = knob(&get, "RAMPART_ACCEPT_LEGACY", |n: u8| n <= 1) {
             d.accept_legacy = v == 1;
         }
+        if let Some(v) = knob(&get, "RAMPART_MAX_CONNECTIONS", |_: u64| true) {
+            d.max_connections = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_MAX_CONNECTIONS_PER_ADDRESS", |_: u64| true) {
+            d.max_connections_per_address = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_MAX_HANDSHAKES", |_: u64| true) {
+            d.max_handshakes = v;
+        }
         d
     }
+}
+
+/// The soft limit on open files (1024 if it cannot be read; capped so the
+/// arithmetic on it stays small).
+fn fd_soft_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into a live local.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    if rc != 0 {
+        return 1024;
+    }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
+    (lim.rlim_cur as u64).min(1 << 30)
 }
 
 fn knob<T: std::str::FromStr + Copy>(
@@ -169,6 +207,35 @@ mod tests {
         );
         let s = with(&[("RAMPART_PROFILE", "Strict")]);
         assert_eq!((s.max_msg_size, s.handshake_ivl), (1 << 20, 5_000));
+        assert_eq!((s.max_connections_per_address, s.max_handshakes), (32, 64));
+        assert!(s.max_connections > 0 && s.max_connections <= 1024);
+        let d = with(&[]);
+        assert_eq!(
+            (d.max_connections_per_address, d.max_handshakes),
+            (256, 256)
+        );
+        assert!(d.max_connections > 0 && d.max_connections <= 4096);
+        assert_eq!(
+            (
+                c.max_connections,
+                c.max_connections_per_address,
+                c.max_handshakes
+            ),
+            (0, 0, 0)
+        );
+        let e = with(&[
+            ("RAMPART_MAX_CONNECTIONS", "10"),
+            ("RAMPART_MAX_CONNECTIONS_PER_ADDRESS", "0"),
+            ("RAMPART_MAX_HANDSHAKES", "3"),
+        ]);
+        assert_eq!(
+            (
+                e.max_connections,
+                e.max_connections_per_address,
+                e.max_handshakes
+            ),
+            (10, 0, 3)
+        );
     }
 
     #[test]

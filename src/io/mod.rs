@@ -2,6 +2,7 @@
 //! (connections with their ZMTP state). Application threads talk to an I/O
 //! thread only through its mailbox; pipes carry the messages.
 
+pub mod admission;
 mod codec;
 mod reactor;
 mod session;

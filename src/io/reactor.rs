@@ -1,11 +1,17 @@
 //! The poll loop of one I/O thread: mailbox commands, readiness events,
 //! timers. Everything it owns lives on its thread.
 
+use super::admission::{Admission, CapKind, HandshakeRoom, Verdict};
 use super::session::{Origin, Session};
 use super::stream::Stream;
 use super::{IoCmd, IoShared, Listener};
-use crate::consts::{ZMQ_EVENT_ACCEPTED, ZMQ_EVENT_ACCEPT_FAILED, ZMQ_EVENT_CLOSED};
+use crate::consts::{
+    ZMQ_EVENT_ACCEPTED, ZMQ_EVENT_ACCEPT_FAILED, ZMQ_EVENT_CLOSED,
+    ZMQ_RAMPART_EVENT_CONNECTION_REJECTED, ZMQ_RAMPART_EVENT_LISTENER_PAUSED,
+};
+use crate::socket::monitor::Event;
 use crate::socket::options::Options;
+use crate::socket::stats::SharedStats;
 use crate::socket::SocketShared;
 use crate::transport;
 use mio::unix::SourceFd;
@@ -27,6 +33,20 @@ struct ListenerObj {
     endpoint: String,
     paused_until: Option<Instant>,
     pause: Duration,
+    admission: Admission,
+    /// Not accepting for the handshake cap until then (or until a
+    /// handshake ends).
+    held_until: Option<Instant>,
+}
+
+impl ListenerObj {
+    /// When its timer is due, if it has one.
+    fn wakeup(&self) -> Option<Instant> {
+        match (self.paused_until, self.held_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 pub(crate) struct Reactor {
@@ -37,6 +57,8 @@ pub(crate) struct Reactor {
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
     cmds: VecDeque<IoCmd>,
     stopping: bool,
+    /// Listeners held at their handshake cap that may accept again.
+    retry_accept: Vec<u64>,
 }
 
 impl Reactor {
@@ -53,6 +75,7 @@ impl Reactor {
             timers: BinaryHeap::new(),
             cmds: VecDeque::new(),
             stopping: false,
+            retry_accept: Vec::new(),
         })
     }
 
@@ -92,6 +115,9 @@ impl Reactor {
                 self.commands(now);
             }
             self.expire_timers(Instant::now());
+            while let Some(key) = self.retry_accept.pop() {
+                self.accept(key, Instant::now());
+            }
             if self.stopping && self.sessions.is_empty() && self.listeners.is_empty() {
                 return;
             }
@@ -116,6 +142,7 @@ impl Reactor {
                 opts,
                 endpoint,
             } => {
+                let admission = Admission::new(opts.admission_caps());
                 let mut l = ListenerObj {
                     listener,
                     socket,
@@ -123,6 +150,8 @@ impl Reactor {
                     endpoint,
                     paused_until: None,
                     pause: MIN_PAUSE,
+                    admission,
+                    held_until: None,
                 };
                 if register_listener(&self.poll, &mut l.listener, key).is_ok() {
                     self.listeners.insert(key, l);
@@ -203,7 +232,26 @@ impl Reactor {
         let Some(s) = self.sessions.get_mut(&key) else {
             return;
         };
-        if s.drive(self.poll.registry(), now) {
+        let alive = s.drive(self.poll.registry(), now);
+        self.after_step(key, alive);
+    }
+
+    /// Bookkeeping after a session ran: admission learns of finished
+    /// handshakes, the timer heap of new deadlines.
+    fn after_step(&mut self, key: u64, alive: bool) {
+        if let Some(s) = self.sessions.get_mut(&key) {
+            if s.take_handshake_news() {
+                if let Origin::Accepted { listener } = s.origin {
+                    if let Some(l) = self.listeners.get_mut(&listener) {
+                        l.admission.handshake_done(key);
+                        if l.held_until.take().is_some() {
+                            self.retry_accept.push(listener);
+                        }
+                    }
+                }
+            }
+        }
+        if alive {
             self.schedule(key);
         } else {
             self.end_session(key);
@@ -233,17 +281,17 @@ impl Reactor {
                 if register_listener(&self.poll, &mut l.listener, key).is_ok() {
                     self.accept(key, now);
                 }
+            } else if l.held_until.is_some_and(|t| t <= now) {
+                l.held_until = None;
+                self.accept(key, now);
             }
             return;
         }
         let Some(s) = self.sessions.get_mut(&key) else {
             return;
         };
-        if s.on_timer(self.poll.registry(), now) {
-            self.schedule(key);
-        } else {
-            self.end_session(key);
-        }
+        let alive = s.on_timer(self.poll.registry(), now);
+        self.after_step(key, alive);
     }
 
     fn expire_timers(&mut self, now: Instant) {
@@ -265,7 +313,7 @@ impl Reactor {
             } else if self
                 .listeners
                 .get(&key)
-                .is_some_and(|l| l.paused_until.is_some_and(|p| p <= now))
+                .is_some_and(|l| l.wakeup().is_some_and(|w| w <= now))
             {
                 self.on_timer(key, now);
             }
@@ -273,8 +321,74 @@ impl Reactor {
     }
 
     fn end_session(&mut self, key: u64) {
-        if let Some(mut s) = self.sessions.remove(&key) {
-            s.terminate(self.poll.registry());
+        let Some(mut s) = self.sessions.remove(&key) else {
+            return;
+        };
+        s.terminate(self.poll.registry());
+        if let Origin::Accepted { listener } = s.origin {
+            if let Some(l) = self.listeners.get_mut(&listener) {
+                if l.admission.left(key) && l.held_until.take().is_some() {
+                    self.retry_accept.push(listener);
+                }
+            }
+        }
+    }
+
+    /// Ends an accepted connection to make room at a cap.
+    fn displace(&mut self, victim: u64, kind: CapKind, cap: usize, now: Instant) {
+        if let Some(s) = self.sessions.get_mut(&victim) {
+            s.displace(self.poll.registry(), kind as u64, cap as u64, now);
+        }
+        self.end_session(victim);
+    }
+
+    /// The handshake cap: Ok(victim to displace once a connection comes)
+    /// or Err(()) when the listener must hold (a timer is set).
+    fn handshake_gate(&mut self, key: u64, now: Instant) -> Result<Option<u64>, ()> {
+        let Some(l) = self.listeners.get_mut(&key) else {
+            return Err(());
+        };
+        match l.admission.handshake_room(now) {
+            HandshakeRoom::Yes => Ok(None),
+            HandshakeRoom::Replace(victim) => Ok(Some(victim)),
+            HandshakeRoom::NotUntil(t) => {
+                if l.held_until.is_none() {
+                    l.held_until = Some(t);
+                    self.timers.push(Reverse((t, key)));
+                }
+                Err(())
+            }
+        }
+    }
+
+    /// Applies the connection caps to a newcomer from `addr`. Returns
+    /// whether it may stay.
+    fn admit(&mut self, key: u64, addr: &str, now: Instant) -> bool {
+        let sessions = &self.sessions;
+        let Some(l) = self.listeners.get_mut(&key) else {
+            return false;
+        };
+        let idle_since = |k: u64| sessions.get(&k).map_or(now, |s| s.last_active);
+        match l.admission.admit(addr, now, idle_since) {
+            Verdict::Admit => true,
+            Verdict::Replace { victim, kind } => {
+                let cap = l.admission.caps().of(kind);
+                self.displace(victim, kind, cap, now);
+                true
+            }
+            Verdict::Refuse(kind) => {
+                let cap = l.admission.caps().of(kind);
+                SharedStats::bump(&l.socket.stats.rejected_by_cap);
+                let values = [kind as u64, cap as u64];
+                l.socket.monitor.emit(&Event {
+                    id: ZMQ_RAMPART_EVENT_CONNECTION_REJECTED,
+                    values: &values,
+                    local: &l.endpoint,
+                    remote: addr,
+                    v1_local: true,
+                });
+                false
+            }
         }
     }
 
@@ -286,6 +400,12 @@ impl Reactor {
             if l.paused_until.is_some() {
                 return;
             }
+            let Ok(stale) = self.handshake_gate(key, now) else {
+                return;
+            };
+            let Some(l) = self.listeners.get_mut(&key) else {
+                return;
+            };
             let accepted = match &l.listener {
                 Listener::Tcp(t) => transport::tcp_accept(t, &l.opts.tcp_options()).map(|o| {
                     o.map(|(s, peer)| (Stream::Tcp(s), transport::peer_address_string(&peer)))
@@ -305,13 +425,25 @@ impl Reactor {
                     return;
                 }
                 Ok(Some((stream, peer))) => {
-                    l.socket
-                        .monitor
-                        .event(ZMQ_EVENT_ACCEPTED, stream.fd() as u32, &l.endpoint);
+                    if let Some(victim) = stale {
+                        let cap = l.admission.caps().handshakes;
+                        self.displace(victim, CapKind::Handshakes, cap, now);
+                    }
+                    if !self.admit(key, admission_address(&peer), now) {
+                        continue; // refused: the stream closes here
+                    }
+                    let Some(l) = self.listeners.get_mut(&key) else {
+                        return;
+                    };
                     let skey = self
                         .shared
                         .next_key
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    l.admission
+                        .joined(skey, admission_address(&peer).to_owned(), now);
+                    l.socket
+                        .monitor
+                        .event(ZMQ_EVENT_ACCEPTED, stream.fd() as u32, &l.endpoint);
                     let mut s = Session::accepted(
                         skey,
                         l.socket.clone(),
@@ -327,6 +459,8 @@ impl Reactor {
                         self.sessions.insert(skey, s);
                         self.schedule(skey);
                         self.drive(skey, now);
+                    } else {
+                        l.admission.left(skey);
                     }
                 }
                 Err(e)
@@ -340,6 +474,15 @@ impl Reactor {
                         .event(ZMQ_EVENT_ACCEPT_FAILED, e.0 as u32, &l.endpoint);
                     // Out of descriptors: stop accepting for a while instead
                     // of spinning; the kernel backlog holds the rest.
+                    SharedStats::bump(&l.socket.stats.listener_pauses);
+                    let values = [l.pause.as_millis() as u64, e.0 as u64];
+                    l.socket.monitor.emit(&Event {
+                        id: ZMQ_RAMPART_EVENT_LISTENER_PAUSED,
+                        values: &values,
+                        local: &l.endpoint,
+                        remote: "",
+                        v1_local: true,
+                    });
                     let until = now + l.pause;
                     l.pause = (l.pause * 2).min(MAX_PAUSE);
                     l.paused_until = Some(until);
@@ -355,6 +498,18 @@ impl Reactor {
                 }
             }
         }
+    }
+}
+
+/// Who a connection counts against for the per-address cap: the IP for
+/// tcp, the user for ipc ("localhost:uid:gid:pid" -> "localhost:uid").
+fn admission_address(peer: &str) -> &str {
+    match peer.strip_prefix("localhost:") {
+        Some(rest) => match rest.find(':') {
+            Some(i) => &peer[.."localhost:".len() + i],
+            None => peer,
+        },
+        None => peer,
     }
 }
 

@@ -14,11 +14,15 @@ use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
     ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+    ZMQ_RAMPART_EVENT_CONNECTION_REJECTED, ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT,
+    ZMQ_RAMPART_EVENT_MSG_TOO_LARGE,
 };
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{pipe_pair, Limits, Notify, PipeEnd, Read, Room};
+use crate::socket::monitor::Event;
 use crate::socket::options::Options;
 use crate::socket::pipes::introduction;
+use crate::socket::stats::SharedStats;
 use crate::socket::{SocketCmd, SocketShared};
 use crate::transport::{self, Endpoint};
 use crate::zmtp;
@@ -42,6 +46,8 @@ pub enum EndReason {
     Protocol(zmtp::Error),
     ConnectFailed,
     ConnectTimeout,
+    /// Made room for a newcomer at a connection cap.
+    Displaced,
 }
 
 pub enum Origin {
@@ -93,6 +99,10 @@ pub struct Session {
     pub connect_routing_id: Option<Vec<u8>>,
     /// The earliest timer entry the reactor holds for us.
     pub scheduled: Option<Instant>,
+    /// When bytes last moved either way (admission picks the idlest).
+    pub last_active: Instant,
+    /// A handshake completed since the reactor last asked.
+    handshake_news: bool,
 }
 
 impl Session {
@@ -179,7 +189,22 @@ impl Session {
             connected_before: false,
             connect_routing_id: None,
             scheduled: None,
+            last_active: Instant::now(),
+            handshake_news: false,
         }
+    }
+
+    /// Whether a handshake completed since the last call.
+    pub fn take_handshake_news(&mut self) -> bool {
+        std::mem::take(&mut self.handshake_news)
+    }
+
+    /// The listener displaced this connection to admit another at a cap:
+    /// it ends like any dropped connection, plus the reason-coded event.
+    pub fn displace(&mut self, reg: &Registry, kind: u64, cap: u64, now: Instant) {
+        SharedStats::bump(&self.socket.stats.rejected_by_cap);
+        self.emit(ZMQ_RAMPART_EVENT_CONNECTION_REJECTED, &[kind, cap]);
+        self.connection_ended(reg, EndReason::Displaced, now);
     }
 
     fn zmtp_config(&self) -> zmtp::Config {
@@ -387,9 +412,39 @@ impl Session {
         self.event(ZMQ_EVENT_CONNECT_RETRIED, wait.as_millis() as u32);
     }
 
-    /// Reports a monitor event about this session's endpoint.
+    /// Reports a libzmq monitor event about this session's endpoint.
     fn event(&self, event: i32, value: u32) {
-        self.socket.monitor.event(event, value, &self.endpoint);
+        let id = event as u32 as u64;
+        if self.socket.monitor.wants(id) {
+            self.emit(id, &[value as u64]);
+        }
+    }
+
+    /// Reports an event with its values; v2 monitors get both ends of the
+    /// connection, v1 monitors the endpoint the application named.
+    fn emit(&self, id: u64, values: &[u64]) {
+        let monitor = &self.socket.monitor;
+        if !monitor.wants(id) {
+            return;
+        }
+        let accepted = matches!(self.origin, Origin::Accepted { .. });
+        let other = self
+            .conn
+            .as_ref()
+            .map(|c| c.stream.end_uri(!accepted))
+            .unwrap_or_default();
+        let (local, remote) = if accepted {
+            (self.endpoint.as_str(), other.as_str())
+        } else {
+            (other.as_str(), self.endpoint.as_str())
+        };
+        monitor.emit(&Event {
+            id,
+            values,
+            local,
+            remote,
+            v1_local: accepted,
+        });
     }
 
     /// One round of I/O; Some(reason) when the connection ended.
@@ -418,7 +473,16 @@ impl Session {
             let _ = self.write_out();
             return Some(r);
         }
-        if let Err(r) = self.pump_out() {
+        let unsent = self.conn.as_ref().map_or(0, |c| c.codec.out_len());
+        let pumped = self.pump_out();
+        if self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.codec.out_len() < unsent)
+        {
+            self.last_active = now;
+        }
+        if let Err(r) = pumped {
             return Some(r);
         }
         if self.conn.as_ref().is_some_and(|c| c.codec.close_due()) {
@@ -444,7 +508,10 @@ impl Session {
                     self.flush_in();
                     return Err(EndReason::Eof);
                 }
-                Ok(n) => c.codec.commit_read(n, now).map_err(EndReason::Protocol)?,
+                Ok(n) => {
+                    self.last_active = now;
+                    c.codec.commit_read(n, now).map_err(EndReason::Protocol)?
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     self.deliver(now)?;
                     break;
@@ -506,9 +573,10 @@ impl Session {
     fn handshake_done(&mut self, info: zmtp::PeerInfo) {
         let Some(c) = self.conn.as_mut() else { return };
         c.handshaken = true;
-        self.socket
-            .monitor
-            .event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &self.endpoint);
+        self.handshake_news = true;
+        SharedStats::bump(&self.socket.stats.peers);
+        self.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
+        let Some(c) = self.conn.as_mut() else { return };
         let mut meta = Metadata::new();
         for (k, v) in info.metadata.iter() {
             meta.set(k, v);
@@ -626,6 +694,12 @@ impl Session {
                 // Never established: only the socket is gone.
                 self.event(ZMQ_EVENT_CLOSED, fd);
             } else {
+                // Events need the stream for their addresses: put it back
+                // until they are out.
+                let handshaken = c.handshaken;
+                self.conn = Some(c);
+                self.report_end(&reason, handshaken);
+                let Some(c) = self.conn.take() else { return };
                 if !c.handshaken {
                     match &reason {
                         EndReason::Protocol(e) => match e.protocol_error_code() {
@@ -673,9 +747,47 @@ impl Session {
         }
     }
 
+    /// Counters and reason-coded events for a connection that ended.
+    fn report_end(&self, reason: &EndReason, handshaken: bool) {
+        let stats = &self.socket.stats;
+        if handshaken {
+            stats.peer_left();
+        } else {
+            SharedStats::bump(&stats.handshake_failures);
+        }
+        let EndReason::Protocol(e) = reason else {
+            return;
+        };
+        match e {
+            zmtp::Error::MessageTooLarge { declared } => {
+                SharedStats::bump(&stats.oversize);
+                let limit = self.opts.max_msg_size_limit().unwrap_or(u64::MAX);
+                self.emit(ZMQ_RAMPART_EVENT_MSG_TOO_LARGE, &[*declared, limit]);
+            }
+            zmtp::Error::HandshakeFrameTooLarge { declared } => {
+                SharedStats::bump(&stats.oversize);
+                let o = &self.opts;
+                let limit = o
+                    .handshake_frame_cap
+                    .or(o.max_msg_size_limit())
+                    .unwrap_or(u64::MAX);
+                self.emit(ZMQ_RAMPART_EVENT_MSG_TOO_LARGE, &[*declared, limit]);
+            }
+            zmtp::Error::HandshakeTimeout => {
+                SharedStats::bump(&stats.handshake_timeouts);
+                let ivl = self.opts.handshake_ivl.max(0) as u64;
+                self.emit(ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT, &[ivl]);
+            }
+            _ => {}
+        }
+    }
+
     /// Ends the session for good.
     pub fn terminate(&mut self, reg: &Registry) {
         if let Some(mut c) = self.conn.take() {
+            if c.handshaken {
+                self.socket.stats.peer_left();
+            }
             c.stream.deregister(reg);
         }
         if let Some(mut p) = self.pipe.take() {

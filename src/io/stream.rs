@@ -17,6 +17,23 @@ impl Stream {
         }
     }
 
+    /// The local (`local` true) or remote end as an endpoint URI, for
+    /// monitor events; empty when the kernel no longer knows it.
+    pub fn end_uri(&self, local: bool) -> String {
+        match self {
+            Stream::Tcp(s) => {
+                let a = if local { s.local_addr() } else { s.peer_addr() };
+                a.map(|a| format!("tcp://{a}")).unwrap_or_default()
+            }
+            Stream::Unix(s) => {
+                let a = if local { s.local_addr() } else { s.peer_addr() };
+                a.ok()
+                    .and_then(|a| a.as_pathname().map(|p| format!("ipc://{}", p.display())))
+                    .unwrap_or_default()
+            }
+        }
+    }
+
     pub fn register(&mut self, reg: &Registry, token: Token) -> std::io::Result<()> {
         let i = Interest::READABLE | Interest::WRITABLE;
         match self {

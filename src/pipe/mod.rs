@@ -74,6 +74,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Shared {
     /// Written by the reader on every read.
     progress: Line<Progress>,
+    /// Written by the writer on every publish, read only for statistics.
+    written: Line<Written>,
     /// Read often by both sides, written rarely.
     config: Line<Config>,
     /// Who to wake on each side (touched on wakeups and registration only).
@@ -92,6 +94,14 @@ struct Progress {
     read_bytes: AtomicU64,
     /// The writer found the queue full and waits for the low-water mark.
     writer_waiting: AtomicBool,
+}
+
+/// Published so far (whole messages and their bytes), for the reader's
+/// statistics; Relaxed, as nothing synchronises through it.
+#[derive(Default)]
+struct Written {
+    msgs: AtomicU64,
+    bytes: AtomicU64,
 }
 
 struct Config {
@@ -186,6 +196,7 @@ pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
             read_bytes: AtomicU64::new(0),
             writer_waiting: AtomicBool::new(false),
         }),
+        written: Line(Written::default()),
         config: Line(Config {
             hwm: AtomicU64::new(hwm),
             byte_cap: AtomicU64::new(byte_cap),
@@ -396,7 +407,11 @@ impl Writer {
             self.discard();
             return;
         }
-        if p.publish() {
+        let asleep = p.publish();
+        let w = &self.shared.written;
+        w.msgs.store(self.msgs_written, Ordering::Relaxed);
+        w.bytes.store(self.bytes_written, Ordering::Relaxed);
+        if asleep {
             Shared::notify(&self.shared.reader, PipeEvent::Readable);
         }
     }
@@ -447,6 +462,12 @@ impl Writer {
             self.msgs_written - self.peer_read_msgs,
             self.bytes_written - self.peer_read_bytes,
         )
+    }
+
+    /// As `queued`, with the reader's progress loaded now.
+    pub fn queued_now(&mut self) -> (u64, u64) {
+        self.refresh_peer_progress();
+        self.queued()
     }
 
     pub fn set_hwm(&self, hwm: u64) {
@@ -676,6 +697,20 @@ impl Reader {
         !self.has_data() && self.closed
     }
 
+    /// Whole messages and their bytes published but not yet read (CONFLATE
+    /// pipes report 0: they hold at most one message).
+    pub fn queued(&self) -> (u64, u64) {
+        let w = &self.shared.written;
+        (
+            w.msgs
+                .load(Ordering::Relaxed)
+                .saturating_sub(self.read_msgs),
+            w.bytes
+                .load(Ordering::Relaxed)
+                .saturating_sub(self.read_bytes),
+        )
+    }
+
     pub fn set_hwm(&self, hwm: u64) {
         self.shared.config.hwm.store(hwm, Ordering::Relaxed);
     }
@@ -787,6 +822,22 @@ mod tests {
         assert!(matches!(r.read(), Read::Msg(_)));
         assert!(matches!(r.read(), Read::Empty));
         assert_eq!(w.room(), Room::Yes);
+    }
+
+    #[test]
+    fn queued_seen_from_both_ends() {
+        let (mut w, mut r) = queue(0, 0);
+        w.write(msg(10, true));
+        w.write(msg(5, false));
+        w.write(msg(7, false));
+        assert_eq!(r.queued(), (0, 0), "nothing published yet");
+        w.flush();
+        assert_eq!(r.queued(), (2, 22));
+        assert_eq!(w.queued_now(), (2, 22));
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert_eq!(r.queued(), (1, 7));
+        assert_eq!(w.queued_now(), (1, 7));
     }
 
     #[test]

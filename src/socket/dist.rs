@@ -41,7 +41,8 @@ impl Distributor {
                 match pipes.get(id).map(|p| p.room()) {
                     Some(Room::Yes) => self.sending.push(id),
                     Some(Room::Closed) => pipes.mark_dead(id),
-                    _ => {}
+                    Some(Room::Full) => pipes.hwm_drops += 1,
+                    None => {}
                 }
             }
         }

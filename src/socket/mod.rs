@@ -10,6 +10,7 @@ pub mod monitor;
 pub mod options;
 pub mod pattern;
 pub mod pipes;
+pub mod stats;
 mod types;
 
 use crate::consts::*;
@@ -56,6 +57,7 @@ pub struct SocketShared {
     pub id: u64,
     pub mailbox: Mailbox<SocketCmd>,
     pub monitor: monitor::MonitorSlot,
+    pub stats: stats::SharedStats,
 }
 
 impl Wake for SocketShared {
@@ -99,6 +101,7 @@ pub struct Socket {
     last_endpoint: String,
     endpoints: Vec<EndpointRecord>,
     io_thread: usize,
+    stats: stats::LocalStats,
 }
 
 impl Socket {
@@ -118,6 +121,7 @@ impl Socket {
                 id,
                 mailbox,
                 monitor: monitor::MonitorSlot::default(),
+                stats: stats::SharedStats::default(),
             }),
             ctx,
             opts,
@@ -129,6 +133,7 @@ impl Socket {
             last_endpoint: String::new(),
             endpoints: Vec::new(),
             io_thread,
+            stats: stats::LocalStats::default(),
         })
     }
 
@@ -307,11 +312,16 @@ impl Socket {
     }
 
     pub fn send(&mut self, msg: &mut Msg, flags: i32) -> ZResult<()> {
-        msg.set_more(flags & ZMQ_SNDMORE != 0);
+        let more = flags & ZMQ_SNDMORE != 0;
+        msg.set_more(more);
+        let len = msg.len();
         let timeout = self.opts.sndtimeo;
         self.blocking(flags & ZMQ_DONTWAIT != 0, timeout, |s| {
             s.pattern.send(&mut s.pipes, msg, &s.opts)
-        })
+        })?;
+        self.stats.sent(len, more);
+        self.report_hwm_drops();
+        Ok(())
     }
 
     /// Receives a frame without connection metadata (zmq_recv).
@@ -331,6 +341,7 @@ impl Socket {
             m.set_metadata(meta.and_then(|p| p.meta.clone()));
         }
         self.rcvmore = m.more();
+        self.stats.received(&m);
         Ok(m)
     }
 
@@ -398,6 +409,9 @@ impl Socket {
 
     pub fn getsockopt(&mut self, opt: i32) -> ZResult<OptValue> {
         self.check_alive()?;
+        if let Some(v) = self.stat(opt) {
+            return Ok(OptValue::I64(v));
+        }
         match opt {
             ZMQ_RCVMORE => return Ok(OptValue::Int(self.rcvmore as i32)),
             ZMQ_FD => return Ok(OptValue::Int(self.fd())),
@@ -694,27 +708,6 @@ impl Socket {
             self.pipes.mark_dead(id);
         }
         self.reap();
-    }
-
-    /// zmq_socket_monitor: `None` stops monitoring.
-    pub fn monitor(&mut self, addr: Option<&str>, events: i32) -> ZResult<()> {
-        self.check_alive()?;
-        let Some(addr) = addr else {
-            self.shared.monitor.stop();
-            return Ok(());
-        };
-        monitor::check_endpoint(addr)?;
-        let id = self.ctx.new_socket_id()?;
-        let mut pair = Socket::new(self.ctx.clone(), ZMQ_PAIR, id)?;
-        pair.opts.linger = 0;
-        self.ctx.register_socket(pair.shared.clone())?;
-        if let Err(e) = pair.bind(addr) {
-            pair.close();
-            return Err(e);
-        }
-        self.shared.monitor.stop();
-        self.shared.monitor.start(pair, events);
-        Ok(())
     }
 
     /// zmq_close: pipes are handed over to linger on the I/O threads.

@@ -69,6 +69,10 @@ pub struct Options {
     pub handshake_frame_cap: Option<u64>,
     /// Rampart: bytes in flight per pipe and direction (0 = none).
     pub pipe_byte_cap: u64,
+    /// Connection admission for listeners bound after they are set.
+    pub max_connections: u64,
+    pub max_connections_per_address: u64,
+    pub max_handshakes: u64,
     /// Rampart: accept ZMTP 1.0/2.0 peers.
     pub accept_legacy: bool,
 }
@@ -158,6 +162,9 @@ impl Options {
             metadata: Vec::new(),
             handshake_frame_cap: d.handshake_frame_cap,
             pipe_byte_cap: d.pipe_byte_cap,
+            max_connections: d.max_connections,
+            max_connections_per_address: d.max_connections_per_address,
+            max_handshakes: d.max_handshakes,
             accept_legacy: d.accept_legacy,
         }
     }
@@ -268,6 +275,16 @@ impl Options {
             ZMQ_RAMPART_PIPE_BYTE_CAP => {
                 self.pipe_byte_cap = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
             }
+            ZMQ_RAMPART_MAX_CONNECTIONS => {
+                self.max_connections = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
+            }
+            ZMQ_RAMPART_MAX_CONNECTIONS_PER_ADDRESS => {
+                self.max_connections_per_address =
+                    u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
+            }
+            ZMQ_RAMPART_MAX_HANDSHAKES => {
+                self.max_handshakes = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
+            }
             ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => {
                 self.handshake_frame_cap = match int64(v)? {
                     -1 => None,
@@ -328,6 +345,11 @@ impl Options {
             ZMQ_PLAIN_PASSWORD => Str(String::from_utf8_lossy(&self.plain_password).into_owned()),
             ZMQ_THREAD_SAFE => Int(0),
             ZMQ_RAMPART_PIPE_BYTE_CAP => I64(self.pipe_byte_cap.min(i64::MAX as u64) as i64),
+            ZMQ_RAMPART_MAX_CONNECTIONS => I64(self.max_connections.min(i64::MAX as u64) as i64),
+            ZMQ_RAMPART_MAX_CONNECTIONS_PER_ADDRESS => {
+                I64(self.max_connections_per_address.min(i64::MAX as u64) as i64)
+            }
+            ZMQ_RAMPART_MAX_HANDSHAKES => I64(self.max_handshakes.min(i64::MAX as u64) as i64),
             ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => I64(self
                 .handshake_frame_cap
                 .map_or(-1, |c| c.min(i64::MAX as u64) as i64)),
@@ -342,6 +364,16 @@ impl Options {
     }
 
     /// The options that shape TCP sockets.
+    /// The admission caps for a new listener.
+    pub fn admission_caps(&self) -> crate::io::admission::Caps {
+        let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        crate::io::admission::Caps {
+            connections: n(self.max_connections),
+            per_address: n(self.max_connections_per_address),
+            handshakes: n(self.max_handshakes),
+        }
+    }
+
     pub fn tcp_options(&self) -> crate::transport::TcpOptions {
         crate::transport::TcpOptions {
             ipv6: self.ipv6,

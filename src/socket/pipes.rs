@@ -122,6 +122,9 @@ pub struct PipeSet {
     len: usize,
     /// How many pipes lead to an I/O thread (not inproc).
     networked: usize,
+    /// Messages a dropping pattern could not give a peer at its HWM (one
+    /// per peer and message).
+    pub hwm_drops: u64,
     /// Pipes a pattern found closed; the socket detaches them afterwards.
     pub dead: Vec<PipeId>,
     /// The pipe the last received frame came from (for its metadata).

@@ -107,8 +107,9 @@ impl Pattern for Router {
                     Some(pid) => match pipes.get(pid).map(|p| p.room()) {
                         Some(Room::Yes) => self.out = Some(pid),
                         Some(Room::Full) if self.mandatory => return Err(Errno::EAGAIN),
+                        Some(Room::Full) => pipes.hwm_drops += 1,
                         Some(Room::Closed) => pipes.mark_dead(pid),
-                        _ => {}
+                        None => {}
                     },
                     None if self.mandatory => return Err(Errno::EHOSTUNREACH),
                     None => {}
