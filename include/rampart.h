@@ -41,6 +41,14 @@
 #define ZMQ_RAMPART_MAX_CONNECTIONS_PER_ADDRESS 0x52410104
 #define ZMQ_RAMPART_MAX_HANDSHAKES 0x52410105
 
+/* Socket option, int, read/write: evict a peer whose outbound pipe a
+ * dropping socket type (PUB, XPUB without XPUB_NODROP, ROUTER without
+ * ROUTER_MANDATORY) found full continuously for this many ms, checked when
+ * a message is dropped for it; 0 = never. The eviction closes the
+ * connection, counts in ZMQ_RAMPART_STAT_EVICTIONS and sends
+ * ZMQ_RAMPART_EVENT_PEER_EVICTED. */
+#define ZMQ_RAMPART_STALL_EVICT_IVL 0x52410107
+
 /* Counters: socket options, int64_t, read-only (zmq_getsockopt at any
  * time; zmq_setsockopt fails with EINVAL). Messages count whole messages,
  * bytes count frame bodies. */

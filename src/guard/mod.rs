@@ -58,6 +58,40 @@ pub struct Defaults {
     pub max_connections: u64,
     pub max_connections_per_address: u64,
     pub max_handshakes: u64,
+    /// ZMQ_TCP_KEEPALIVE and its parameters (-1 = OS default).
+    pub tcp_keepalive: Keepalive,
+    /// ZMQ_HEARTBEAT_IVL and ZMQ_HEARTBEAT_TIMEOUT defaults in ms (0 = off,
+    /// timeout -1 = the interval).
+    pub heartbeat_ivl: i32,
+    pub heartbeat_timeout: i32,
+    /// Evict a peer of a dropping socket type whose pipe stayed full this
+    /// many ms; 0 = never.
+    pub stall_evict_ivl: i32,
+}
+
+/// TCP keepalive settings, in ZMQ_TCP_KEEPALIVE* terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Keepalive {
+    pub on: i32,
+    pub idle: i32,
+    pub intvl: i32,
+    pub cnt: i32,
+}
+
+impl Keepalive {
+    const OS: Keepalive = Keepalive {
+        on: -1,
+        idle: -1,
+        intvl: -1,
+        cnt: -1,
+    };
+    /// HARDENING.md: on, 60 s idle, 10 s between probes, 6 probes.
+    const HARDENED: Keepalive = Keepalive {
+        on: 1,
+        idle: 60,
+        intvl: 10,
+        cnt: 6,
+    };
 }
 
 impl Defaults {
@@ -73,6 +107,10 @@ impl Defaults {
                 max_connections: 0,
                 max_connections_per_address: 0,
                 max_handshakes: 0,
+                tcp_keepalive: Keepalive::OS,
+                heartbeat_ivl: 0,
+                heartbeat_timeout: -1,
+                stall_evict_ivl: 0,
             },
             Profile::Default => Defaults {
                 profile: p,
@@ -84,6 +122,10 @@ impl Defaults {
                 max_connections: (fd_soft_limit() / 2).clamp(1, 4096),
                 max_connections_per_address: 256,
                 max_handshakes: 256,
+                tcp_keepalive: Keepalive::HARDENED,
+                heartbeat_ivl: 0,
+                heartbeat_timeout: -1,
+                stall_evict_ivl: 0,
             },
             Profile::Strict => Defaults {
                 profile: p,
@@ -95,6 +137,10 @@ impl Defaults {
                 max_connections: (fd_soft_limit() / 2).clamp(1, 1024),
                 max_connections_per_address: 32,
                 max_handshakes: 64,
+                tcp_keepalive: Keepalive::HARDENED,
+                heartbeat_ivl: 30_000,
+                heartbeat_timeout: 90_000,
+                stall_evict_ivl: 60_000,
             },
         }
     }
@@ -137,6 +183,27 @@ impl Defaults {
         }
         if let Some(v) = knob(&get, "RAMPART_MAX_HANDSHAKES", |_: u64| true) {
             d.max_handshakes = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_TCP_KEEPALIVE", |n: i32| {
+            (-1..=1).contains(&n)
+        }) {
+            d.tcp_keepalive = if v == 1 {
+                Keepalive::HARDENED
+            } else {
+                Keepalive {
+                    on: v,
+                    ..Keepalive::OS
+                }
+            };
+        }
+        if let Some(v) = knob(&get, "RAMPART_STALL_EVICT_IVL", |n: i32| n >= 0) {
+            d.stall_evict_ivl = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_HEARTBEAT_IVL", |n: i32| n >= 0) {
+            d.heartbeat_ivl = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_HEARTBEAT_TIMEOUT", |n: i32| n >= -1) {
+            d.heartbeat_timeout = v;
         }
         d
     }
@@ -223,6 +290,17 @@ mod tests {
             ),
             (0, 0, 0)
         );
+        assert_eq!((s.heartbeat_ivl, s.heartbeat_timeout), (30_000, 90_000));
+        assert_eq!((s.stall_evict_ivl, d.stall_evict_ivl), (60_000, 0));
+        assert_eq!((d.heartbeat_ivl, d.tcp_keepalive.on), (0, 1));
+        assert_eq!((c.heartbeat_ivl, c.tcp_keepalive.on), (0, -1));
+        let k = with(&[
+            ("RAMPART_TCP_KEEPALIVE", "0"),
+            ("RAMPART_HEARTBEAT_IVL", "1000"),
+            ("RAMPART_HEARTBEAT_TIMEOUT", "oops"),
+        ]);
+        assert_eq!((k.tcp_keepalive.on, k.tcp_keepalive.idle), (0, -1));
+        assert_eq!((k.heartbeat_ivl, k.heartbeat_timeout), (1000, -1));
         let e = with(&[
             ("RAMPART_MAX_CONNECTIONS", "10"),
             ("RAMPART_MAX_CONNECTIONS_PER_ADDRESS", "0"),

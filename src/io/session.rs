@@ -322,7 +322,8 @@ impl Session {
             // flush what it left within its linger, then end.
             let dropped = self.pipe.as_mut().is_some_and(|p| p.out.is_closed());
             if dropped {
-                self.close_after(self.opts.linger, now);
+                let evicted = self.pipe.as_ref().is_some_and(|p| p.inp.is_aborted());
+                self.close_after(if evicted { 0 } else { self.opts.linger }, now);
             }
         }
         let Some(deadline) = self.closing else {

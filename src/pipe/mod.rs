@@ -116,6 +116,9 @@ struct Config {
     /// Set (SeqCst) after the reader's last take; the reader's consumer is
     /// in `orphan` by then.
     reader_closed: AtomicBool,
+    /// The writer gave up on the reader (a stalled peer was evicted): what
+    /// is queued need not be delivered.
+    aborted: AtomicBool,
 }
 
 #[derive(Default)]
@@ -202,6 +205,7 @@ pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
             byte_cap: AtomicU64::new(byte_cap),
             conflate,
             writer_closed: AtomicBool::new(false),
+            aborted: AtomicBool::new(false),
             reader_closed: AtomicBool::new(false),
         }),
         reader: Mutex::new(None),
@@ -464,6 +468,11 @@ impl Writer {
         )
     }
 
+    /// Says the reader need not deliver what is queued (before `close`).
+    pub fn abort(&self) {
+        self.shared.config.aborted.store(true, Ordering::Release);
+    }
+
     /// As `queued`, with the reader's progress loaded now.
     pub fn queued_now(&mut self) -> (u64, u64) {
         self.refresh_peer_progress();
@@ -690,6 +699,11 @@ impl Reader {
             Some(c) => c.front(),
             None => self.local.front(),
         }
+    }
+
+    /// Whether the writer aborted: drop what is queued rather than deliver.
+    pub fn is_aborted(&self) -> bool {
+        self.shared.config.aborted.load(Ordering::Acquire)
     }
 
     /// Whether the writer has gone and everything was read.

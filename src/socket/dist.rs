@@ -39,9 +39,12 @@ impl Distributor {
             let candidates: &[PipeId] = targets.unwrap_or(&self.pipes);
             for &id in candidates {
                 match pipes.get(id).map(|p| p.room()) {
-                    Some(Room::Yes) => self.sending.push(id),
+                    Some(Room::Yes) => {
+                        pipes.has_room(id);
+                        self.sending.push(id)
+                    }
                     Some(Room::Closed) => pipes.mark_dead(id),
-                    Some(Room::Full) => pipes.hwm_drops += 1,
+                    Some(Room::Full) => pipes.dropped_at_hwm(id),
                     None => {}
                 }
             }

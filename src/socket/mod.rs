@@ -116,6 +116,7 @@ impl Socket {
         }
         let mailbox = Mailbox::new().map_err(|_| Errno::EMFILE)?;
         let io_thread = ctx.pick_io_thread(id);
+        let stall_evict = opts.stall_evict();
         Ok(Socket {
             shared: Arc::new(SocketShared {
                 id,
@@ -125,7 +126,7 @@ impl Socket {
             }),
             ctx,
             opts,
-            pipes: PipeSet::default(),
+            pipes: PipeSet::with_stall_evict(stall_evict),
             pattern,
             scratch: VecDeque::new(),
             rcvmore: false,
@@ -321,6 +322,9 @@ impl Socket {
         })?;
         self.stats.sent(len, more);
         self.report_hwm_drops();
+        if !self.pipes.evicted.is_empty() {
+            self.report_evictions();
+        }
         Ok(())
     }
 
@@ -396,6 +400,7 @@ impl Socket {
         if opt == ZMQ_SNDHWM || opt == ZMQ_RCVHWM {
             self.apply_hwms();
         }
+        self.pipes.stall_evict = self.opts.stall_evict();
         Ok(())
     }
 

@@ -73,6 +73,8 @@ pub struct Options {
     pub max_connections: u64,
     pub max_connections_per_address: u64,
     pub max_handshakes: u64,
+    /// ZMQ_RAMPART_STALL_EVICT_IVL in ms; 0 = never.
+    pub stall_evict_ivl: i32,
     /// Rampart: accept ZMTP 1.0/2.0 peers.
     pub accept_legacy: bool,
 }
@@ -136,17 +138,17 @@ impl Options {
             sndtimeo: -1,
             ipv6: false,
             immediate: false,
-            tcp_keepalive: -1,
-            tcp_keepalive_cnt: -1,
-            tcp_keepalive_idle: -1,
-            tcp_keepalive_intvl: -1,
+            tcp_keepalive: d.tcp_keepalive.on,
+            tcp_keepalive_cnt: d.tcp_keepalive.cnt,
+            tcp_keepalive_idle: d.tcp_keepalive.idle,
+            tcp_keepalive_intvl: d.tcp_keepalive.intvl,
             tos: 0,
             handshake_ivl: d.handshake_ivl,
             connect_timeout: 0,
             tcp_maxrt: 0,
-            heartbeat_ivl: 0,
+            heartbeat_ivl: d.heartbeat_ivl,
             heartbeat_ttl: 0,
-            heartbeat_timeout: -1,
+            heartbeat_timeout: d.heartbeat_timeout,
             invert_matching: false,
             conflate: false,
             connect_routing_id: None,
@@ -165,6 +167,7 @@ impl Options {
             max_connections: d.max_connections,
             max_connections_per_address: d.max_connections_per_address,
             max_handshakes: d.max_handshakes,
+            stall_evict_ivl: d.stall_evict_ivl,
             accept_legacy: d.accept_legacy,
         }
     }
@@ -285,6 +288,7 @@ impl Options {
             ZMQ_RAMPART_MAX_HANDSHAKES => {
                 self.max_handshakes = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
             }
+            ZMQ_RAMPART_STALL_EVICT_IVL => self.stall_evict_ivl = ranged(v, 0, i32::MAX)?,
             ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => {
                 self.handshake_frame_cap = match int64(v)? {
                     -1 => None,
@@ -350,6 +354,7 @@ impl Options {
                 I64(self.max_connections_per_address.min(i64::MAX as u64) as i64)
             }
             ZMQ_RAMPART_MAX_HANDSHAKES => I64(self.max_handshakes.min(i64::MAX as u64) as i64),
+            ZMQ_RAMPART_STALL_EVICT_IVL => Int(self.stall_evict_ivl),
             ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => I64(self
                 .handshake_frame_cap
                 .map_or(-1, |c| c.min(i64::MAX as u64) as i64)),
@@ -364,6 +369,12 @@ impl Options {
     }
 
     /// The options that shape TCP sockets.
+    /// Stalled-peer eviction for dropping patterns.
+    pub fn stall_evict(&self) -> Option<std::time::Duration> {
+        (self.stall_evict_ivl > 0)
+            .then(|| std::time::Duration::from_millis(self.stall_evict_ivl as u64))
+    }
+
     /// The admission caps for a new listener.
     pub fn admission_caps(&self) -> crate::io::admission::Caps {
         let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);

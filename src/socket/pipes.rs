@@ -5,6 +5,7 @@
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, Read, Room};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub type PipeId = u64;
 
@@ -19,6 +20,8 @@ pub struct Pipe {
     pub endpoint: String,
     /// Set by zmq_connect with CONNECT_ROUTING_ID.
     pub connect_routing_id: Option<Vec<u8>>,
+    /// A dropping pattern has found it full continuously since then.
+    full_since: Option<Instant>,
 }
 
 /// Introductions travel in the pipe ahead of data: a command frame whose body
@@ -39,6 +42,7 @@ impl Pipe {
             meta: None,
             endpoint,
             connect_routing_id: None,
+            full_since: None,
         }
     }
 
@@ -125,6 +129,10 @@ pub struct PipeSet {
     /// Messages a dropping pattern could not give a peer at its HWM (one
     /// per peer and message).
     pub hwm_drops: u64,
+    /// Evict a peer a dropping pattern found full this long (None = never).
+    pub stall_evict: Option<Duration>,
+    /// Peers evicted since the socket last looked: (endpoint, stalled for).
+    pub evicted: Vec<(String, Duration)>,
     /// Pipes a pattern found closed; the socket detaches them afterwards.
     pub dead: Vec<PipeId>,
     /// The pipe the last received frame came from (for its metadata).
@@ -142,6 +150,13 @@ fn split(id: PipeId) -> (usize, u32) {
 }
 
 impl PipeSet {
+    pub fn with_stall_evict(stall_evict: Option<Duration>) -> PipeSet {
+        PipeSet {
+            stall_evict,
+            ..PipeSet::default()
+        }
+    }
+
     /// Stores a pipe and returns its id.
     pub fn insert(&mut self, pipe: Pipe) -> PipeId {
         let index = match self.free.pop() {
@@ -220,6 +235,35 @@ impl PipeSet {
             self.free.push(i as u32);
         }
         out
+    }
+
+    /// A dropping pattern could not give `id` a message (HWM): count the
+    /// drop, and evict the peer once it has been full for `stall_evict`.
+    pub fn dropped_at_hwm(&mut self, id: PipeId) {
+        self.hwm_drops += 1;
+        let Some(limit) = self.stall_evict else {
+            return;
+        };
+        let now = Instant::now();
+        let Some(p) = self.get(id) else { return };
+        let since = *p.full_since.get_or_insert(now);
+        let stalled = now.duration_since(since);
+        if stalled >= limit {
+            // Its connection ends now, without flushing what it never took.
+            p.end.out.abort();
+            let endpoint = p.endpoint.clone();
+            self.evicted.push((endpoint, stalled));
+            self.mark_dead(id);
+        }
+    }
+
+    /// `id` took a message: it is not stalled.
+    pub fn has_room(&mut self, id: PipeId) {
+        if self.stall_evict.is_some() {
+            if let Some(p) = self.get(id) {
+                p.full_since = None;
+            }
+        }
     }
 
     pub fn mark_dead(&mut self, id: PipeId) {

@@ -139,4 +139,21 @@ impl Socket {
         self.stats.hwm_reported = drops;
         self.stats.hwm_reported_at = Some(now);
     }
+
+    /// Counts and reports peers a dropping pattern evicted as stalled; their
+    /// pipes are already marked dead.
+    pub(super) fn report_evictions(&mut self) {
+        for (endpoint, stalled) in std::mem::take(&mut self.pipes.evicted) {
+            SharedStats::bump(&self.shared.stats.evictions);
+            let values = [stalled.as_millis() as u64];
+            self.shared.monitor.emit(&Event {
+                id: ZMQ_RAMPART_EVENT_PEER_EVICTED,
+                values: &values,
+                local: "",
+                remote: &endpoint,
+                v1_local: false,
+            });
+        }
+        self.reap();
+    }
 }

@@ -105,9 +105,12 @@ impl Pattern for Router {
                 let target = self.ids.pipe(msg.data());
                 match target {
                     Some(pid) => match pipes.get(pid).map(|p| p.room()) {
-                        Some(Room::Yes) => self.out = Some(pid),
+                        Some(Room::Yes) => {
+                            pipes.has_room(pid);
+                            self.out = Some(pid)
+                        }
                         Some(Room::Full) if self.mandatory => return Err(Errno::EAGAIN),
-                        Some(Room::Full) => pipes.hwm_drops += 1,
+                        Some(Room::Full) => pipes.dropped_at_hwm(pid),
                         Some(Room::Closed) => pipes.mark_dead(pid),
                         None => {}
                     },
