@@ -49,6 +49,15 @@
  * ZMQ_RAMPART_EVENT_PEER_EVICTED. */
 #define ZMQ_RAMPART_STALL_EVICT_IVL 0x52410107
 
+/* Socket options, int64_t, read/write; 0 = no limit. MAX_TOPIC: the longest
+ * subscription topic a SUB/XSUB may set (ZMQ_SUBSCRIBE fails with EINVAL)
+ * and a PUB/XPUB accepts from a peer. SUBSCRIPTION_MEMORY: once a PUB/XPUB's
+ * subscriptions take this many bytes, peers' new subscriptions are ignored.
+ * Ignored subscriptions count in ZMQ_RAMPART_STAT_OVERSIZE. A PUB/XPUB
+ * picks up changes when its next peer attaches. */
+#define ZMQ_RAMPART_MAX_TOPIC 0x52410108
+#define ZMQ_RAMPART_SUBSCRIPTION_MEMORY 0x52410109
+
 /* Counters: socket options, int64_t, read-only (zmq_getsockopt at any
  * time; zmq_setsockopt fails with EINVAL). Messages count whole messages,
  * bytes count frame bodies. */

@@ -67,6 +67,10 @@ pub struct Defaults {
     /// Evict a peer of a dropping socket type whose pipe stayed full this
     /// many ms; 0 = never.
     pub stall_evict_ivl: i32,
+    /// Longest subscription topic; bytes of subscriptions per PUB/XPUB.
+    /// 0 = no limit.
+    pub max_topic: u64,
+    pub subscription_memory: u64,
 }
 
 /// TCP keepalive settings, in ZMQ_TCP_KEEPALIVE* terms.
@@ -111,6 +115,8 @@ impl Defaults {
                 heartbeat_ivl: 0,
                 heartbeat_timeout: -1,
                 stall_evict_ivl: 0,
+                max_topic: 0,
+                subscription_memory: 0,
             },
             Profile::Default => Defaults {
                 profile: p,
@@ -126,6 +132,9 @@ impl Defaults {
                 heartbeat_ivl: 0,
                 heartbeat_timeout: -1,
                 stall_evict_ivl: 0,
+                max_topic: 64 * KIB,
+                // Stands in for the socket budget until budgets land.
+                subscription_memory: 256 * MIB,
             },
             Profile::Strict => Defaults {
                 profile: p,
@@ -141,6 +150,8 @@ impl Defaults {
                 heartbeat_ivl: 30_000,
                 heartbeat_timeout: 90_000,
                 stall_evict_ivl: 60_000,
+                max_topic: 4 * KIB,
+                subscription_memory: 16 * MIB,
             },
         }
     }
@@ -195,6 +206,12 @@ impl Defaults {
                     ..Keepalive::OS
                 }
             };
+        }
+        if let Some(v) = knob(&get, "RAMPART_MAX_TOPIC", |_: u64| true) {
+            d.max_topic = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_SUBSCRIPTION_MEMORY", |_: u64| true) {
+            d.subscription_memory = v;
         }
         if let Some(v) = knob(&get, "RAMPART_STALL_EVICT_IVL", |n: i32| n >= 0) {
             d.stall_evict_ivl = v;
@@ -292,6 +309,8 @@ mod tests {
         );
         assert_eq!((s.heartbeat_ivl, s.heartbeat_timeout), (30_000, 90_000));
         assert_eq!((s.stall_evict_ivl, d.stall_evict_ivl), (60_000, 0));
+        assert_eq!((s.max_topic, s.subscription_memory), (4 << 10, 16 << 20));
+        assert_eq!((d.max_topic, c.max_topic), (64 << 10, 0));
         assert_eq!((d.heartbeat_ivl, d.tcp_keepalive.on), (0, 1));
         assert_eq!((c.heartbeat_ivl, c.tcp_keepalive.on), (0, -1));
         let k = with(&[

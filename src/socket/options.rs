@@ -75,6 +75,10 @@ pub struct Options {
     pub max_handshakes: u64,
     /// ZMQ_RAMPART_STALL_EVICT_IVL in ms; 0 = never.
     pub stall_evict_ivl: i32,
+    /// Longest subscription topic, and bytes of subscriptions a PUB/XPUB
+    /// keeps; 0 = no limit.
+    pub max_topic: u64,
+    pub subscription_memory: u64,
     /// Rampart: accept ZMTP 1.0/2.0 peers.
     pub accept_legacy: bool,
 }
@@ -168,6 +172,8 @@ impl Options {
             max_connections_per_address: d.max_connections_per_address,
             max_handshakes: d.max_handshakes,
             stall_evict_ivl: d.stall_evict_ivl,
+            max_topic: d.max_topic,
+            subscription_memory: d.subscription_memory,
             accept_legacy: d.accept_legacy,
         }
     }
@@ -289,6 +295,12 @@ impl Options {
                 self.max_handshakes = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
             }
             ZMQ_RAMPART_STALL_EVICT_IVL => self.stall_evict_ivl = ranged(v, 0, i32::MAX)?,
+            ZMQ_RAMPART_MAX_TOPIC => {
+                self.max_topic = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
+            }
+            ZMQ_RAMPART_SUBSCRIPTION_MEMORY => {
+                self.subscription_memory = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
+            }
             ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => {
                 self.handshake_frame_cap = match int64(v)? {
                     -1 => None,
@@ -355,6 +367,10 @@ impl Options {
             }
             ZMQ_RAMPART_MAX_HANDSHAKES => I64(self.max_handshakes.min(i64::MAX as u64) as i64),
             ZMQ_RAMPART_STALL_EVICT_IVL => Int(self.stall_evict_ivl),
+            ZMQ_RAMPART_MAX_TOPIC => I64(self.max_topic.min(i64::MAX as u64) as i64),
+            ZMQ_RAMPART_SUBSCRIPTION_MEMORY => {
+                I64(self.subscription_memory.min(i64::MAX as u64) as i64)
+            }
             ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => I64(self
                 .handshake_frame_cap
                 .map_or(-1, |c| c.min(i64::MAX as u64) as i64)),

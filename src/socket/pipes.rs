@@ -129,6 +129,8 @@ pub struct PipeSet {
     /// Messages a dropping pattern could not give a peer at its HWM (one
     /// per peer and message).
     pub hwm_drops: u64,
+    /// Peers' subscriptions refused for their length or the trie's size.
+    pub rejected_subscriptions: u64,
     /// Evict a peer a dropping pattern found full this long (None = never).
     pub stall_evict: Option<Duration>,
     /// Peers evicted since the socket last looked: (endpoint, stalled for).

@@ -82,7 +82,7 @@ impl Socket {
             ZMQ_RAMPART_STAT_QUEUED_BYTES => self.queued().1,
             ZMQ_RAMPART_STAT_DROPS_HWM => self.pipes.hwm_drops,
             ZMQ_RAMPART_STAT_DROPS_BUDGET => load(&shared.drops_budget),
-            ZMQ_RAMPART_STAT_OVERSIZE => load(&shared.oversize),
+            ZMQ_RAMPART_STAT_OVERSIZE => load(&shared.oversize) + self.pipes.rejected_subscriptions,
             ZMQ_RAMPART_STAT_HANDSHAKE_FAILURES => load(&shared.handshake_failures),
             ZMQ_RAMPART_STAT_HANDSHAKE_TIMEOUTS => load(&shared.handshake_timeouts),
             ZMQ_RAMPART_STAT_REJECTED_BY_CAP => load(&shared.rejected_by_cap),

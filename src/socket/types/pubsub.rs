@@ -55,6 +55,11 @@ pub struct Publisher {
     welcome: Option<Msg>,
     /// Pipe whose subscription the application last received (XPUB_MANUAL).
     last_pipe: Option<PipeId>,
+    /// Peers' subscriptions longer than this are ignored (0 = any length).
+    max_topic: usize,
+    /// New subscriptions are ignored once the trie holds this many bytes
+    /// (0 = no cap).
+    max_memory: usize,
 }
 
 impl Publisher {
@@ -71,7 +76,21 @@ impl Publisher {
             nodrop: false,
             welcome: None,
             last_pipe: None,
+            max_topic: 0,
+            max_memory: 0,
         }
+    }
+
+    /// Whether a peer's new subscription fits the limits; counts the ones
+    /// that don't (ZMQ_RAMPART_STAT_OVERSIZE).
+    fn admits(&self, pipes: &mut PipeSet, topic: &[u8]) -> bool {
+        let too_long = self.max_topic > 0 && topic.len() > self.max_topic;
+        let too_many = self.max_memory > 0 && self.subs.memory() >= self.max_memory;
+        if too_long || too_many {
+            pipes.rejected_subscriptions += 1;
+            return false;
+        }
+        true
     }
 
     fn queue(&mut self, m: Msg) {
@@ -93,6 +112,7 @@ impl Publisher {
                 }
             };
             match subscription(&m) {
+                Some((true, topic)) if !self.admits(pipes, topic) => {}
                 Some((true, topic)) => {
                     if self.manual {
                         self.last_pipe = Some(id);
@@ -127,7 +147,9 @@ impl Publisher {
 }
 
 impl Pattern for Publisher {
-    fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, _: &Options) {
+    fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, opts: &Options) {
+        self.max_topic = usize::try_from(opts.max_topic).unwrap_or(usize::MAX);
+        self.max_memory = usize::try_from(opts.subscription_memory).unwrap_or(usize::MAX);
         self.dist.attach(id);
         if let Some(w) = &self.welcome {
             if let Some(p) = pipes.get(id) {
@@ -381,7 +403,7 @@ impl Pattern for Subscriber {
         pipes: &mut PipeSet,
         opt: i32,
         val: &[u8],
-        _: &Options,
+        opts: &Options,
     ) -> ZResult<()> {
         if opt == ZMQ_INVERT_MATCHING {
             // Mirrored for filtering; EINVAL lets the generic option store it too.
@@ -392,6 +414,9 @@ impl Pattern for Subscriber {
             return Err(Errno::EINVAL);
         }
         match opt {
+            ZMQ_SUBSCRIBE if opts.max_topic > 0 && val.len() as u64 > opts.max_topic => {
+                return Err(Errno::EINVAL)
+            }
             ZMQ_SUBSCRIBE => {
                 if self.subs.add(val) {
                     self.announce(pipes, true, val);
