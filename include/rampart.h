@@ -74,7 +74,7 @@
 #define ZMQ_RAMPART_STAT_HANDSHAKE_TIMEOUTS 0x5241020B
 #define ZMQ_RAMPART_STAT_REJECTED_BY_CAP 0x5241020C
 #define ZMQ_RAMPART_STAT_EVICTIONS 0x5241020D
-#define ZMQ_RAMPART_STAT_PEERS 0x5241020E /* connected peers now */
+#define ZMQ_RAMPART_STAT_PEERS 0x5241020E /* handshaken + inproc peers now */
 #define ZMQ_RAMPART_STAT_LISTENER_PAUSES 0x5241020F
 
 /* Reason-coded monitor events: 64-bit event ids above every libzmq event,

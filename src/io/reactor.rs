@@ -441,9 +441,7 @@ impl Reactor {
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     l.admission
                         .joined(skey, admission_address(&peer).to_owned(), now);
-                    l.socket
-                        .monitor
-                        .event(ZMQ_EVENT_ACCEPTED, stream.fd() as u32, &l.endpoint);
+                    let fd = stream.fd() as u64;
                     let mut s = Session::accepted(
                         skey,
                         l.socket.clone(),
@@ -455,6 +453,13 @@ impl Reactor {
                         self.shared.clone(),
                         now,
                     );
+                    l.socket.monitor.emit(&Event {
+                        id: ZMQ_EVENT_ACCEPTED as u64,
+                        values: &[fd],
+                        local: &l.endpoint,
+                        remote: s.remote_end(),
+                        v1_local: true,
+                    });
                     if s.register(self.poll.registry()).is_ok() {
                         self.sessions.insert(skey, s);
                         self.schedule(skey);

@@ -103,6 +103,10 @@ pub struct Session {
     pub last_active: Instant,
     /// A handshake completed since the reactor last asked.
     handshake_news: bool,
+    /// The connection's end that `endpoint` doesn't name (the peer's
+    /// address when accepted, ours when connecting), kept for monitor
+    /// events after the connection is gone.
+    other_end: String,
 }
 
 impl Session {
@@ -127,6 +131,7 @@ impl Session {
             None,
             io,
         );
+        s.other_end = stream.end_uri(false);
         s.conn = Some(s.new_conn(stream, false, peer_address, now));
         s
     }
@@ -191,6 +196,7 @@ impl Session {
             scheduled: None,
             last_active: Instant::now(),
             handshake_news: false,
+            other_end: String::new(),
         }
     }
 
@@ -421,6 +427,11 @@ impl Session {
         }
     }
 
+    /// The peer's end of an accepted connection (for the listener's events).
+    pub fn remote_end(&self) -> &str {
+        &self.other_end
+    }
+
     /// Reports an event with its values; v2 monitors get both ends of the
     /// connection, v1 monitors the endpoint the application named.
     fn emit(&self, id: u64, values: &[u64]) {
@@ -429,15 +440,11 @@ impl Session {
             return;
         }
         let accepted = matches!(self.origin, Origin::Accepted { .. });
-        let other = self
-            .conn
-            .as_ref()
-            .map(|c| c.stream.end_uri(!accepted))
-            .unwrap_or_default();
+        let other = self.other_end.as_str();
         let (local, remote) = if accepted {
-            (self.endpoint.as_str(), other.as_str())
+            (self.endpoint.as_str(), other)
         } else {
-            (other.as_str(), self.endpoint.as_str())
+            (other, self.endpoint.as_str())
         };
         monitor.emit(&Event {
             id,
@@ -464,6 +471,7 @@ impl Session {
                         Stream::Unix(s) => c.peer_address = transport::ipc_peer_address(s),
                     }
                     let fd = c.fd();
+                    self.other_end = c.stream.end_uri(true);
                     self.event(ZMQ_EVENT_CONNECTED, fd);
                 }
                 Ok(false) => return None,
@@ -695,12 +703,7 @@ impl Session {
                 // Never established: only the socket is gone.
                 self.event(ZMQ_EVENT_CLOSED, fd);
             } else {
-                // Events need the stream for their addresses: put it back
-                // until they are out.
-                let handshaken = c.handshaken;
-                self.conn = Some(c);
-                self.report_end(&reason, handshaken);
-                let Some(c) = self.conn.take() else { return };
+                self.report_end(&reason, c.handshaken);
                 if !c.handshaken {
                     match &reason {
                         EndReason::Protocol(e) => match e.protocol_error_code() {

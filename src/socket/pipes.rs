@@ -206,6 +206,11 @@ impl PipeSet {
         self.len
     }
 
+    /// Pipes to inproc peers.
+    pub fn inproc_len(&self) -> usize {
+        self.len - self.networked
+    }
+
     /// Whether every peer is an application thread on inproc (and there is
     /// at least one): then it is worth spinning briefly before sleeping.
     pub fn all_inproc(&self) -> bool {

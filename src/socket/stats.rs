@@ -87,7 +87,10 @@ impl Socket {
             ZMQ_RAMPART_STAT_HANDSHAKE_TIMEOUTS => load(&shared.handshake_timeouts),
             ZMQ_RAMPART_STAT_REJECTED_BY_CAP => load(&shared.rejected_by_cap),
             ZMQ_RAMPART_STAT_EVICTIONS => load(&shared.evictions),
-            ZMQ_RAMPART_STAT_PEERS => load(&shared.peers),
+            ZMQ_RAMPART_STAT_PEERS => {
+                self.process_commands();
+                load(&self.shared.stats.peers) + self.pipes.inproc_len() as u64
+            }
             ZMQ_RAMPART_STAT_LISTENER_PAUSES => load(&shared.listener_pauses),
             _ => return None,
         };
