@@ -19,6 +19,13 @@
 #define RAMPART_PROFILE_DEFAULT 1
 #define RAMPART_PROFILE_STRICT 2
 
+/* Context option, int (zmq_ctx_set/zmq_ctx_get): the memory budget of the
+ * whole context in MiB (default: half of the smaller of physical memory and
+ * the cgroup limit; a quarter under strict), shared equally by its sockets
+ * (each socket's budget is at most this divided by the number of sockets);
+ * 0 = none. Reads back rounded down to MiB, INT_MAX at most. */
+#define ZMQ_RAMPART_CTX_BUDGET_MB 0x52410002
+
 /* Socket option, int64_t, read/write: the most bytes in flight per pipe and
  * direction, beside ZMQ_SNDHWM/ZMQ_RCVHWM (which count messages); 0 = no
  * byte limit. An empty pipe always admits one message. Applies to pipes
@@ -40,6 +47,16 @@
 #define ZMQ_RAMPART_MAX_CONNECTIONS 0x52410103
 #define ZMQ_RAMPART_MAX_CONNECTIONS_PER_ADDRESS 0x52410104
 #define ZMQ_RAMPART_MAX_HANDSHAKES 0x52410105
+
+/* Socket option, int64_t, read/write: the memory budget of the socket in
+ * bytes: what all its pipes may hold, both directions; 0 = none. When the
+ * peers' pipes could hold more than the budget (peers x 2 x
+ * ZMQ_RAMPART_PIPE_BYTE_CAP), each pipe's byte cap drops to its fair share,
+ * budget / (2 x peers): a blocking socket type then stops taking messages
+ * for (and reading from) a peer over its share, a dropping type drops for
+ * it (ZMQ_RAMPART_STAT_DROPS_BUDGET). An empty pipe still admits one
+ * message. Entering that state sends ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED. */
+#define ZMQ_RAMPART_SOCKET_BUDGET 0x52410106
 
 /* Socket option, int, read/write: evict a peer whose outbound pipe a
  * dropping socket type (PUB, XPUB without XPUB_NODROP, ROUTER without
@@ -85,7 +102,7 @@
  * handshake frames over the handshake frame cap. */
 #define ZMQ_RAMPART_EVENT_MSG_TOO_LARGE 0x100000000ULL /* declared, limit */
 #define ZMQ_RAMPART_EVENT_HWM_DROP 0x200000000ULL /* drops since last event */
-#define ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED 0x400000000ULL /* budget, in use */
+#define ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED 0x400000000ULL /* budget, share */
 #define ZMQ_RAMPART_EVENT_CONNECTION_REJECTED                                  \
     0x800000000ULL /* cap kind (RAMPART_CAP_*), cap value */
 #define ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT 0x1000000000ULL /* ivl ms */

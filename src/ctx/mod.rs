@@ -49,6 +49,8 @@ struct State {
     max_msgsz: i32,
     /// ZMQ_MAX_MSGSZ was set explicitly (then it is enforced).
     max_msgsz_set: bool,
+    /// ZMQ_RAMPART_CTX_BUDGET_MB in bytes; 0 = none.
+    budget: u64,
     /// Shares its id with ZMQ_SOCKET_LIMIT, so it can be set but not read.
     thread_priority: i32,
     thread_sched_policy: i32,
@@ -70,8 +72,10 @@ pub struct CtxShared {
 
 impl CtxShared {
     pub fn new() -> Arc<CtxShared> {
+        let defaults = Defaults::from_env();
         Arc::new(CtxShared {
             state: Mutex::new(State {
+                budget: defaults.ctx_budget,
                 lifecycle: Lifecycle::Active,
                 io_threads_n: 1,
                 max_sockets: 1023,
@@ -89,7 +93,7 @@ impl CtxShared {
                 max_linger_ms: 0,
             }),
             closed: Condvar::new(),
-            defaults: Defaults::from_env(),
+            defaults,
             next_socket_id: AtomicU64::new(1),
         })
     }
@@ -102,6 +106,7 @@ impl CtxShared {
         let mut st = self.lock();
         match opt {
             ZMQ_IO_THREADS if val >= 0 => st.io_threads_n = val,
+            ZMQ_RAMPART_CTX_BUDGET_MB if val >= 0 => st.budget = (val as u64) << 20,
             ZMQ_MAX_SOCKETS if val >= 1 => st.max_sockets = val,
             ZMQ_IPV6 if val == 0 || val == 1 => st.ipv6 = val == 1,
             ZMQ_BLOCKY if val == 0 || val == 1 => st.blocky = val == 1,
@@ -128,6 +133,7 @@ impl CtxShared {
             ZMQ_BLOCKY => st.blocky as i32,
             ZMQ_MAX_MSGSZ => st.max_msgsz,
             ZMQ_MSG_T_SIZE => 64,
+            ZMQ_RAMPART_CTX_BUDGET_MB => (st.budget >> 20).min(i32::MAX as u64) as i32,
             ZMQ_THREAD_SCHED_POLICY => st.thread_sched_policy,
             ZMQ_THREAD_NAME_PREFIX => st.thread_name_prefix,
             ZMQ_RAMPART_PROFILE => match self.defaults.profile {
@@ -150,6 +156,13 @@ impl CtxShared {
             d.max_msg_size = st.max_msgsz as i64;
         }
         (d, st.blocky, st.ipv6)
+    }
+
+    /// The most one socket may hold under the context's budget: an equal
+    /// share per socket (None = no context budget).
+    pub fn socket_budget_share(&self) -> Option<u64> {
+        let st = self.lock();
+        (st.budget > 0).then(|| st.budget / st.sockets.len().max(1) as u64)
     }
 
     /// Registers a new socket; ETERM once terminating, EMFILE at MAX_SOCKETS.

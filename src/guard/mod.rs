@@ -71,6 +71,9 @@ pub struct Defaults {
     /// 0 = no limit.
     pub max_topic: u64,
     pub subscription_memory: u64,
+    /// Memory budget per socket and per context in bytes; 0 = none.
+    pub socket_budget: u64,
+    pub ctx_budget: u64,
 }
 
 /// TCP keepalive settings, in ZMQ_TCP_KEEPALIVE* terms.
@@ -117,6 +120,8 @@ impl Defaults {
                 stall_evict_ivl: 0,
                 max_topic: 0,
                 subscription_memory: 0,
+                socket_budget: 0,
+                ctx_budget: 0,
             },
             Profile::Default => Defaults {
                 profile: p,
@@ -135,6 +140,8 @@ impl Defaults {
                 max_topic: 64 * KIB,
                 // Stands in for the socket budget until budgets land.
                 subscription_memory: 256 * MIB,
+                socket_budget: 256 * MIB,
+                ctx_budget: usable_memory() / 2,
             },
             Profile::Strict => Defaults {
                 profile: p,
@@ -152,6 +159,8 @@ impl Defaults {
                 stall_evict_ivl: 60_000,
                 max_topic: 4 * KIB,
                 subscription_memory: 16 * MIB,
+                socket_budget: 64 * MIB,
+                ctx_budget: usable_memory() / 4,
             },
         }
     }
@@ -207,6 +216,12 @@ impl Defaults {
                 }
             };
         }
+        if let Some(v) = knob(&get, "RAMPART_SOCKET_BUDGET", |_: u64| true) {
+            d.socket_budget = v;
+        }
+        if let Some(v) = knob(&get, "RAMPART_CTX_BUDGET", |_: u64| true) {
+            d.ctx_budget = v;
+        }
         if let Some(v) = knob(&get, "RAMPART_MAX_TOPIC", |_: u64| true) {
             d.max_topic = v;
         }
@@ -224,6 +239,30 @@ impl Defaults {
         }
         d
     }
+}
+
+/// The smaller of physical memory and the cgroup's memory limit (v2, then
+/// v1), in bytes; 1 GiB if neither can be read.
+fn usable_memory() -> u64 {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    let ram = if pages > 0 && size > 0 {
+        (pages as u64).saturating_mul(size as u64)
+    } else {
+        1 << 30
+    };
+    let cgroup = [
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ]
+    .iter()
+    .find_map(|p| std::fs::read_to_string(p).ok()?.trim().parse::<u64>().ok());
+    cgroup.map_or(ram, |c| c.min(ram))
 }
 
 /// The soft limit on open files (1024 if it cannot be read; capped so the
@@ -311,6 +350,12 @@ mod tests {
         assert_eq!((s.stall_evict_ivl, d.stall_evict_ivl), (60_000, 0));
         assert_eq!((s.max_topic, s.subscription_memory), (4 << 10, 16 << 20));
         assert_eq!((d.max_topic, c.max_topic), (64 << 10, 0));
+        assert_eq!(
+            (d.socket_budget, s.socket_budget, c.socket_budget),
+            (256 << 20, 64 << 20, 0)
+        );
+        assert!(d.ctx_budget > 0 && s.ctx_budget == d.ctx_budget / 2 && c.ctx_budget == 0);
+        assert!(d.ctx_budget <= usable_memory());
         assert_eq!((d.heartbeat_ivl, d.tcp_keepalive.on), (0, 1));
         assert_eq!((c.heartbeat_ivl, c.tcp_keepalive.on), (0, -1));
         let k = with(&[

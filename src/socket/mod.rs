@@ -3,6 +3,7 @@
 //! A socket is used by one thread at a time; other threads reach it only
 //! through its `SocketShared` mailbox.
 
+mod budget;
 mod dist;
 mod fq;
 mod lb;
@@ -213,6 +214,9 @@ impl Socket {
                 any = true;
             }
         }
+        if any {
+            self.rebalance();
+        }
         any
     }
 
@@ -230,6 +234,8 @@ impl Socket {
         let mut pipe = Pipe::new(end, endpoint);
         pipe.connect_routing_id = connect_rid;
         let id = self.pipes.insert(pipe);
+        self.apply_share(id);
+        self.rebalance();
         if let Some(p) = self.pipes.get(id) {
             // Events before this are caught up by the pattern's first look.
             p.end.set_notify(Some(Notify {
@@ -401,6 +407,9 @@ impl Socket {
             self.apply_hwms();
         }
         self.pipes.stall_evict = self.opts.stall_evict();
+        if opt == ZMQ_RAMPART_SOCKET_BUDGET || opt == ZMQ_RAMPART_PIPE_BYTE_CAP {
+            self.rebalance();
+        }
         Ok(())
     }
 

@@ -79,6 +79,8 @@ pub struct Options {
     /// keeps; 0 = no limit.
     pub max_topic: u64,
     pub subscription_memory: u64,
+    /// ZMQ_RAMPART_SOCKET_BUDGET: bytes all pipes may hold; 0 = none.
+    pub socket_budget: u64,
     /// Rampart: accept ZMTP 1.0/2.0 peers.
     pub accept_legacy: bool,
 }
@@ -174,6 +176,7 @@ impl Options {
             stall_evict_ivl: d.stall_evict_ivl,
             max_topic: d.max_topic,
             subscription_memory: d.subscription_memory,
+            socket_budget: d.socket_budget,
             accept_legacy: d.accept_legacy,
         }
     }
@@ -295,6 +298,9 @@ impl Options {
                 self.max_handshakes = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
             }
             ZMQ_RAMPART_STALL_EVICT_IVL => self.stall_evict_ivl = ranged(v, 0, i32::MAX)?,
+            ZMQ_RAMPART_SOCKET_BUDGET => {
+                self.socket_budget = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
+            }
             ZMQ_RAMPART_MAX_TOPIC => {
                 self.max_topic = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
             }
@@ -368,6 +374,7 @@ impl Options {
             ZMQ_RAMPART_MAX_HANDSHAKES => I64(self.max_handshakes.min(i64::MAX as u64) as i64),
             ZMQ_RAMPART_STALL_EVICT_IVL => Int(self.stall_evict_ivl),
             ZMQ_RAMPART_MAX_TOPIC => I64(self.max_topic.min(i64::MAX as u64) as i64),
+            ZMQ_RAMPART_SOCKET_BUDGET => I64(self.socket_budget.min(i64::MAX as u64) as i64),
             ZMQ_RAMPART_SUBSCRIPTION_MEMORY => {
                 I64(self.subscription_memory.min(i64::MAX as u64) as i64)
             }

@@ -47,7 +47,7 @@ impl Pipe {
     }
 
     /// Whether the pipe leads to an I/O thread rather than an inproc peer.
-    fn is_networked(&self) -> bool {
+    pub fn is_networked(&self) -> bool {
         !self.endpoint.starts_with("inproc://")
     }
 
@@ -133,6 +133,10 @@ pub struct PipeSet {
     pub rejected_subscriptions: u64,
     /// Evict a peer a dropping pattern found full this long (None = never).
     pub stall_evict: Option<Duration>,
+    /// Each pipe's byte cap while the memory budget constrains the socket.
+    pub budget_share: Option<u64>,
+    /// Messages a dropping pattern could not give a peer over its share.
+    pub budget_drops: u64,
     /// Peers evicted since the socket last looked: (endpoint, stalled for).
     pub evicted: Vec<(String, Duration)>,
     /// Pipes a pattern found closed; the socket detaches them afterwards.
@@ -247,7 +251,14 @@ impl PipeSet {
     /// A dropping pattern could not give `id` a message (HWM): count the
     /// drop, and evict the peer once it has been full for `stall_evict`.
     pub fn dropped_at_hwm(&mut self, id: PipeId) {
-        self.hwm_drops += 1;
+        let share = self.budget_share;
+        let over_share =
+            share.is_some_and(|share| self.get(id).is_some_and(|p| p.end.out.queued().1 >= share));
+        if over_share {
+            self.budget_drops += 1;
+        } else {
+            self.hwm_drops += 1;
+        }
         let Some(limit) = self.stall_evict else {
             return;
         };

@@ -24,7 +24,6 @@ pub struct SharedStats {
     pub evictions: AtomicU64,
     pub peers: AtomicU64,
     pub listener_pauses: AtomicU64,
-    pub drops_budget: AtomicU64,
 }
 
 impl SharedStats {
@@ -81,7 +80,7 @@ impl Socket {
             ZMQ_RAMPART_STAT_QUEUED_MSGS => self.queued().0,
             ZMQ_RAMPART_STAT_QUEUED_BYTES => self.queued().1,
             ZMQ_RAMPART_STAT_DROPS_HWM => self.pipes.hwm_drops,
-            ZMQ_RAMPART_STAT_DROPS_BUDGET => load(&shared.drops_budget),
+            ZMQ_RAMPART_STAT_DROPS_BUDGET => self.pipes.budget_drops,
             ZMQ_RAMPART_STAT_OVERSIZE => load(&shared.oversize) + self.pipes.rejected_subscriptions,
             ZMQ_RAMPART_STAT_HANDSHAKE_FAILURES => load(&shared.handshake_failures),
             ZMQ_RAMPART_STAT_HANDSHAKE_TIMEOUTS => load(&shared.handshake_timeouts),
