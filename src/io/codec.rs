@@ -44,6 +44,15 @@ impl Raw {
 }
 
 impl Codec {
+    /// Bytes held by a frame being received (STREAM chunks are fixed-size
+    /// and delivered at once: nothing to count).
+    pub fn buffered_in(&self) -> usize {
+        match self {
+            Codec::Zmtp(c) => c.buffered_in(),
+            Codec::Raw(_) => 0,
+        }
+    }
+
     pub fn read_buf(&mut self) -> &mut [u8] {
         match self {
             Codec::Zmtp(c) => c.read_buf(),

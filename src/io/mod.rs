@@ -4,6 +4,7 @@
 
 pub mod admission;
 mod codec;
+mod decode_budget;
 mod reactor;
 mod session;
 mod stream;

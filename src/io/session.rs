@@ -8,14 +8,15 @@
 //! case the pipe's Writable event resumes it.
 
 use super::codec::{Codec, Raw};
+use super::decode_budget::{self, DecodeShare};
 use super::stream::Stream;
 use super::IoShared;
 use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
     ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
-    ZMQ_RAMPART_EVENT_CONNECTION_REJECTED, ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT,
-    ZMQ_RAMPART_EVENT_MSG_TOO_LARGE,
+    ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, ZMQ_RAMPART_EVENT_CONNECTION_REJECTED,
+    ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT, ZMQ_RAMPART_EVENT_MSG_TOO_LARGE,
 };
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{pipe_pair, Limits, Notify, PipeEnd, Read, Room};
@@ -28,6 +29,7 @@ use crate::transport::{self, Endpoint};
 use crate::zmtp;
 use mio::{Registry, Token};
 use std::io::IoSlice;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -103,6 +105,10 @@ pub struct Session {
     pub last_active: Instant,
     /// A handshake completed since the reactor last asked.
     handshake_news: bool,
+    /// This connection's part in the socket's decode budget.
+    decode: DecodeShare,
+    /// Reading paused for the decode budget until then.
+    read_retry_at: Option<Instant>,
     /// The connection's end that `endpoint` doesn't name (the peer's
     /// address when accepted, ours when connecting), kept for monitor
     /// events after the connection is gone.
@@ -197,6 +203,8 @@ impl Session {
             last_active: Instant::now(),
             handshake_news: false,
             other_end: String::new(),
+            decode: DecodeShare::default(),
+            read_retry_at: None,
         }
     }
 
@@ -274,6 +282,7 @@ impl Session {
                 d = Some(d.map_or(t, |d: Instant| d.min(t)));
             }
         };
+        take(self.read_retry_at);
         if let Some(c) = &self.conn {
             take(c.codec.next_deadline());
             take(c.connect_deadline);
@@ -302,6 +311,9 @@ impl Session {
     }
 
     pub fn on_timer(&mut self, reg: &Registry, now: Instant) -> bool {
+        if self.read_retry_at.is_some_and(|t| t <= now) {
+            self.read_retry_at = None; // drive() below reads again
+        }
         if self.reconnect_at.is_some_and(|t| t <= now) {
             self.reconnect_at = None;
             self.start_connect(reg, now);
@@ -506,6 +518,9 @@ impl Session {
             if !self.deliver(now)? {
                 break; // pipe full: resume on its Writable event
             }
+            if !self.decode_allows_read(now) {
+                break; // over the decode budget: look again at read_retry_at
+            }
             let Some(c) = self.conn.as_mut() else { break };
             let buf = c.codec.read_buf();
             if buf.is_empty() {
@@ -530,7 +545,38 @@ impl Session {
             }
         }
         self.flush_in();
+        self.report_decode();
         Ok(())
+    }
+
+    /// Reports the frame in progress to the socket's decode accounting.
+    fn report_decode(&mut self) -> u64 {
+        let held = self
+            .conn
+            .as_ref()
+            .map_or(0, |c| c.codec.buffered_in() as u64);
+        self.decode.update(&self.socket.stats, self.key, held);
+        held
+    }
+
+    /// Whether the decode budget lets us read more now; if not, a retry is
+    /// scheduled (no readiness edge will come for bytes we leave unread).
+    fn decode_allows_read(&mut self, now: Instant) -> bool {
+        let held = self.report_decode();
+        let budget = self.opts.socket_budget;
+        if self
+            .decode
+            .may_read(&self.socket.stats, self.key, held, budget)
+        {
+            self.read_retry_at = None;
+            return true;
+        }
+        if self.read_retry_at.is_none() {
+            let values = [budget, self.socket.stats.decoding.load(Ordering::Relaxed)];
+            self.emit(ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, &values);
+        }
+        self.read_retry_at = Some(now + decode_budget::RETRY);
+        false
     }
 
     fn flush_in(&mut self) {
@@ -725,6 +771,8 @@ impl Session {
         }
         // A message half received never reaches the socket.
         self.pending_in = None;
+        self.decode.release(&self.socket.stats, self.key);
+        self.read_retry_at = None;
         if let Some(p) = &mut self.pipe {
             p.out.rollback();
             p.out.flush();
@@ -788,6 +836,7 @@ impl Session {
 
     /// Ends the session for good.
     pub fn terminate(&mut self, reg: &Registry) {
+        self.decode.release(&self.socket.stats, self.key);
         if let Some(mut c) = self.conn.take() {
             if c.handshaken {
                 self.socket.stats.peer_left();

@@ -24,6 +24,12 @@ pub struct SharedStats {
     pub evictions: AtomicU64,
     pub peers: AtomicU64,
     pub listener_pauses: AtomicU64,
+    /// Bytes held by frames being received on all the socket's connections.
+    pub decoding: AtomicU64,
+    /// The session (key + 1) allowed to decode past its share while the
+    /// decode budget is spent; 0 = nobody. One at a time keeps a message
+    /// larger than any share receivable without letting all of them grow.
+    pub decode_token: AtomicU64,
 }
 
 impl SharedStats {
