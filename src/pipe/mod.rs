@@ -483,6 +483,11 @@ impl Writer {
         self.shared.config.hwm.store(hwm, Ordering::Relaxed);
     }
 
+    /// Changes the byte cap (0 = none); a budget sets each pipe's share.
+    pub fn set_byte_cap(&self, cap: u64) {
+        self.shared.config.byte_cap.store(cap, Ordering::Relaxed);
+    }
+
     /// Registers who is woken when room appears or the reader leaves.
     pub fn set_notify(&self, n: Option<Notify>) {
         *lock(&self.shared.writer) = n;
@@ -727,6 +732,11 @@ impl Reader {
 
     pub fn set_hwm(&self, hwm: u64) {
         self.shared.config.hwm.store(hwm, Ordering::Relaxed);
+    }
+
+    /// Changes the byte cap (0 = none); a budget sets each pipe's share.
+    pub fn set_byte_cap(&self, cap: u64) {
+        self.shared.config.byte_cap.store(cap, Ordering::Relaxed);
     }
 
     /// Registers who is woken when messages arrive or the writer leaves.
