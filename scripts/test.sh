@@ -6,8 +6,9 @@
 #
 # Steps: Debian packages -> cargo fmt --check -> clippy -D warnings ->
 # cargo test -> cargo build --release -> install into build/prefix ->
-# pyzmq venv -> c-tests: cmake, build, ctest against Rampart, then
-# the same binaries against Debian's libzmq (the differential run).
+# fuzz (10 s per target; longer: scripts/fuzz.sh) -> pyzmq venv ->
+# c-tests: cmake, build, ctest against Rampart, then the same binaries
+# against Debian's libzmq (the differential run).
 # A failing step does not stop independent later steps; the exit status is
 # non-zero if any step failed. Logs go to build/logs/.
 set -uo pipefail
@@ -135,6 +136,9 @@ if run_step "cargo build --release" cargo build --release; then
 else
     skip_step "install build/prefix" "no release build"
 fi
+# The stable fuzzer of src/zmtp/fuzzing.rs; reuses the release dependencies.
+run_step "fuzz (10 s per target)" logged "$LOGS/fuzz.log" env RAMPART_FUZZ_SECS=10 \
+    cargo test --release --lib zmtp::fuzzing::tests::soak -- --ignored --nocapture
 
 have_pyzmq=0
 printf '\n======== pyzmq venv (PyPI wheel, for interop tests) ========\n'
