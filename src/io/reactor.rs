@@ -59,6 +59,9 @@ pub(crate) struct Reactor {
     stopping: bool,
     /// Listeners held at their handshake cap that may accept again.
     retry_accept: Vec<u64>,
+    /// Sessions that left input unread to let others run: driven again on
+    /// the next turn of the loop.
+    again: Vec<u64>,
 }
 
 impl Reactor {
@@ -76,6 +79,7 @@ impl Reactor {
             cmds: VecDeque::new(),
             stopping: false,
             retry_accept: Vec::new(),
+            again: Vec::new(),
         })
     }
 
@@ -89,7 +93,7 @@ impl Reactor {
                 .map(|Reverse((t, _))| t.saturating_duration_since(now));
             // Commands sent while we are busy cost their senders no eventfd
             // write; we look at the mailbox after every poll anyway.
-            let timeout = if self.shared.mailbox.arm() {
+            let timeout = if self.again.is_empty() && self.shared.mailbox.arm() {
                 timeout
             } else {
                 Some(Duration::ZERO)
@@ -117,6 +121,9 @@ impl Reactor {
             self.expire_timers(Instant::now());
             while let Some(key) = self.retry_accept.pop() {
                 self.accept(key, Instant::now());
+            }
+            for key in std::mem::take(&mut self.again) {
+                self.drive(key, Instant::now());
             }
             if self.stopping && self.sessions.is_empty() && self.listeners.is_empty() {
                 return;
@@ -240,6 +247,9 @@ impl Reactor {
     /// handshakes, the timer heap of new deadlines.
     fn after_step(&mut self, key: u64, alive: bool) {
         if let Some(s) = self.sessions.get_mut(&key) {
+            if s.take_more_input() && alive {
+                self.again.push(key);
+            }
             if s.take_handshake_news() {
                 if let Origin::Accepted { listener } = s.origin {
                     if let Some(l) = self.listeners.get_mut(&listener) {

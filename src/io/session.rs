@@ -38,6 +38,10 @@ use std::time::{Duration, Instant};
 /// enough that large messages leave the pipe (and its HWM) one at a time.
 const OUT_BATCH: usize = 64 * 1024;
 
+/// Reads per step before a busy connection lets the others on its I/O
+/// thread have a turn (the reactor drives it again right after).
+const MAX_READS_PER_STEP: usize = 64;
+
 /// Why a connection ended. The detail is what reason-coded monitor events
 /// will report; today only the kind of ending matters.
 #[derive(Debug)]
@@ -109,6 +113,8 @@ pub struct Session {
     decode: DecodeShare,
     /// Reading paused for the decode budget until then.
     read_retry_at: Option<Instant>,
+    /// Input was left unread to be fair to other connections.
+    more_input: bool,
     /// The connection's end that `endpoint` doesn't name (the peer's
     /// address when accepted, ours when connecting), kept for monitor
     /// events after the connection is gone.
@@ -205,7 +211,14 @@ impl Session {
             other_end: String::new(),
             decode: DecodeShare::default(),
             read_retry_at: None,
+            more_input: false,
         }
+    }
+
+    /// Whether input was left unread (drive again soon: no readiness edge
+    /// will come for it).
+    pub fn take_more_input(&mut self) -> bool {
+        std::mem::take(&mut self.more_input)
     }
 
     /// Whether a handshake completed since the last call.
@@ -514,10 +527,20 @@ impl Session {
     }
 
     fn pump_in(&mut self, now: Instant) -> Result<(), EndReason> {
+        let mut reads = 0;
         loop {
             if !self.deliver(now)? {
                 break; // pipe full: resume on its Writable event
             }
+            // What arrived is the reader's now, not when the kernel runs dry
+            // (a fast peer would otherwise fill the whole pipe first).
+            self.flush_in();
+            if reads == MAX_READS_PER_STEP {
+                // Others on this thread get their turn; the reactor comes back.
+                self.more_input = true;
+                break;
+            }
+            reads += 1;
             if !self.decode_allows_read(now) {
                 break; // over the decode budget: look again at read_retry_at
             }
