@@ -69,7 +69,8 @@
 /* Socket options, int64_t, read/write; 0 = no limit. MAX_TOPIC: the longest
  * subscription topic a SUB/XSUB may set (ZMQ_SUBSCRIBE fails with EINVAL)
  * and a PUB/XPUB accepts from a peer. SUBSCRIPTION_MEMORY: once a PUB/XPUB's
- * subscriptions take this many bytes, peers' new subscriptions are ignored.
+ * subscriptions take this many bytes, peers' new subscriptions are ignored;
+ * 0 = the socket's budget is the cap (subscriptions always count in it).
  * Ignored subscriptions count in ZMQ_RAMPART_STAT_OVERSIZE. A PUB/XPUB
  * picks up changes when its next peer attaches. */
 #define ZMQ_RAMPART_MAX_TOPIC 0x52410108

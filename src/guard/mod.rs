@@ -138,8 +138,8 @@ impl Defaults {
                 heartbeat_timeout: -1,
                 stall_evict_ivl: 0,
                 max_topic: 64 * KIB,
-                // Stands in for the socket budget until budgets land.
-                subscription_memory: 256 * MIB,
+                // Counted in the socket budget, no cap of its own.
+                subscription_memory: 0,
                 socket_budget: 256 * MIB,
                 ctx_budget: usable_memory() / 2,
             },

@@ -29,9 +29,14 @@ impl Socket {
     /// context's (0 = none).
     fn effective_budget(&self) -> u64 {
         let own = self.opts.socket_budget;
-        match self.ctx.socket_budget_share() {
+        let budget = match self.ctx.socket_budget_share() {
             Some(ctx) if own == 0 || ctx < own => ctx.max(1),
             _ => own,
+        };
+        // What the pattern holds (subscriptions) leaves less for the pipes.
+        match budget {
+            0 => 0,
+            b => b.saturating_sub(self.pattern.memory() as u64).max(1),
         }
     }
 

@@ -238,7 +238,8 @@ impl Options {
                 let n = ranged(v, 0, 6_553_599)?;
                 self.heartbeat_ttl = n / 100 * 100;
             }
-            ZMQ_HEARTBEAT_TIMEOUT => self.heartbeat_timeout = ranged(v, -1, i32::MAX)?,
+            // -1 (the interval) is the default only: libzmq refuses to set it.
+            ZMQ_HEARTBEAT_TIMEOUT => self.heartbeat_timeout = ranged(v, 0, i32::MAX)?,
             ZMQ_INVERT_MATCHING => self.invert_matching = bool_int(v)?,
             ZMQ_CONFLATE => self.conflate = bool_int(v)?,
             ZMQ_ZAP_DOMAIN => {

@@ -48,4 +48,10 @@ pub trait Pattern: Send {
     fn get_option(&self, _opt: i32) -> ZResult<OptValue> {
         Err(Errno::EINVAL)
     }
+
+    /// Bytes the pattern itself holds for peers (subscription tries), counted
+    /// in the socket's budget.
+    fn memory(&self) -> usize {
+        0
+    }
 }

@@ -118,11 +118,16 @@ impl Socket {
 
     /// Sends the rate-limited HWM_DROP event if drops happened since the
     /// last one. Cheap when nothing was dropped.
+    #[inline]
     pub(super) fn report_hwm_drops(&mut self) {
-        let drops = self.pipes.hwm_drops;
-        if drops == self.stats.hwm_reported {
-            return;
+        if self.pipes.hwm_drops != self.stats.hwm_reported {
+            self.report_new_hwm_drops();
         }
+    }
+
+    #[cold]
+    fn report_new_hwm_drops(&mut self) {
+        let drops = self.pipes.hwm_drops;
         let monitor = &self.shared.monitor;
         if !monitor.wants(ZMQ_RAMPART_EVENT_HWM_DROP) {
             self.stats.hwm_reported = drops;

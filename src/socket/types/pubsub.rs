@@ -147,9 +147,18 @@ impl Publisher {
 }
 
 impl Pattern for Publisher {
+    fn memory(&self) -> usize {
+        self.subs.memory()
+    }
+
     fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, opts: &Options) {
         self.max_topic = usize::try_from(opts.max_topic).unwrap_or(usize::MAX);
-        self.max_memory = usize::try_from(opts.subscription_memory).unwrap_or(usize::MAX);
+        // No cap of its own: the subscriptions share the socket's budget.
+        let cap = match opts.subscription_memory {
+            0 => opts.socket_budget,
+            n => n,
+        };
+        self.max_memory = usize::try_from(cap).unwrap_or(usize::MAX);
         self.dist.attach(id);
         if let Some(w) = &self.welcome {
             if let Some(p) = pipes.get(id) {
@@ -310,6 +319,10 @@ fn sub_msg(subscribe: bool, topic: &[u8]) -> Msg {
 }
 
 impl Pattern for Subscriber {
+    fn memory(&self) -> usize {
+        self.subs.memory()
+    }
+
     fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, _: &Options) {
         self.fq.attach(id);
         self.dist.attach(id);
