@@ -13,7 +13,10 @@
  *              whose soft value is raised to the hard one): one in three
  *              completes the handshake (as DEALER) and idles, one sends
  *              nothing, one sends half a greeting. At most --inflight
- *              connects are in progress at a time (T3)
+ *              connects are in progress at a time. Connections come from
+ *              --sources loopback addresses (127.0.0.2 and up, as that many
+ *              attacking hosts; 0 = the default 127.0.0.1), so the
+ *              legitimate client on 127.0.0.1 is another host (T3)
  *   giant      --count N connections handshake as PUSH, send a frame header
  *              declaring --declare bytes (1G) and then trickle --chunk bytes
  *              (1K) per connection every --interval-ms (100) (T4)
@@ -33,7 +36,7 @@ static struct atk_opt opts[] = {
     {"--rcvbuf", "4096"},       {"--size", "256K"},        {"--declare", "1G"},
     {"--chunk", "1K"},          {"--interval-ms", "100"},  {"--backoff-ms", "1000"},
     {"--inflight", "256"},      {"--establish-ms", "3000"}, {"--tick-ms", "1000"},
-    {"--max-seconds", "120"},   {"--reconnect", "1"},
+    {"--max-seconds", "120"},   {"--reconnect", "1"},      {"--sources", "0"},
 };
 #define NOPTS ((int) (sizeof opts / sizeof opts[0]))
 
@@ -279,8 +282,20 @@ struct conn {
     int64_t retry_at;
 };
 
+/* Binds fd to the loopback source address 127.0.0.(2 + i % sources). */
+static void bind_source (int fd, int i, int sources)
+{
+    if (sources <= 0)
+        return;
+    struct sockaddr_in src;
+    memset (&src, 0, sizeof src);
+    src.sin_family = AF_INET;
+    src.sin_addr.s_addr = htonl (0x7f000002u + (uint32_t) (i % sources));
+    (void) bind (fd, (struct sockaddr *) &src, sizeof src);
+}
+
 static void run_connflood (int n, int inflight_max, int64_t establish_ms,
-                           int reconnect)
+                           int reconnect, int sources)
 {
     const int64_t never = INT64_MAX;
     unsigned char greeting[64];
@@ -335,6 +350,7 @@ static void run_connflood (int n, int inflight_max, int64_t establish_ms,
                 c[i].retry_at = now + backoff_ms;
                 break;
             }
+            bind_source (fd, i, sources);
             int rc = connect (fd, (struct sockaddr *) &sa, sizeof sa);
             if (rc != 0 && errno != EINPROGRESS) {
                 close (fd);
@@ -543,7 +559,8 @@ int main (int argc, char **argv)
     else if (strcmp (mode, "connflood") == 0)
         run_connflood (n, (int) atk_opt_num (opts, NOPTS, "--inflight"),
                        atk_opt_num (opts, NOPTS, "--establish-ms"),
-                       (int) atk_opt_num (opts, NOPTS, "--reconnect"));
+                       (int) atk_opt_num (opts, NOPTS, "--reconnect"),
+                       (int) atk_opt_num (opts, NOPTS, "--sources"));
     else if (strcmp (mode, "giant") == 0)
         run_giant (n, (uint64_t) atk_opt_num (opts, NOPTS, "--declare"),
                    (size_t) atk_opt_num (opts, NOPTS, "--chunk"),

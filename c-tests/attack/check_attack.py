@@ -14,7 +14,7 @@ Bounds (MiB = 1024 * 1024 bytes; the per-pipe byte cap is 32 MiB):
   T3, T3-fd256 (and T3-churn, not registered)
             victim survives, never spins (CPU over an idle 5 s stretch of
             the flood < 1 s), serves the connected client within 1 s of the
-            flood's start and a newly connecting client within 1 s
+            flood's start and a newly connecting client within 3 s
   T4        victim peak RSS < 100 x 64 KiB + 64 MiB; survives
   T5        PUSH victim peak RSS < 2 x 32 MiB + 64 MiB; the healthy PULL
             keeps receiving
@@ -88,9 +88,12 @@ def main():
         first = att.get("first_after_mark_ms")
         bound(first is not None and 0 <= first <= 1000,
               "connected client's first reply %s ms after the flood started <= 1000 ms" % first)
+        # A newcomer queues in the kernel backlog behind the flood while the
+        # handshake slots rotate (one may turn stale per slot per second), and
+        # its SYN may be dropped and resent after 1 s: served, not locked out.
         fresh = att.get("fresh_ms")
-        bound(fresh is not None and 0 <= fresh <= 1000,
-              "a client connecting during the flood served in %s ms <= 1000 ms" %
+        bound(fresh is not None and 0 <= fresh <= 3000,
+              "a client connecting during the flood served in %s ms <= 3000 ms" %
               ("(never)" if fresh is not None and fresh < 0 else fresh))
     elif t == "T4":
         limit = 100 * 64 / 1024.0 + 64

@@ -128,9 +128,10 @@ struct Conflated {
 }
 
 impl Shared {
+    /// Fires under the slot's lock (no Arc clone per wakeup): a wake only
+    /// queues a mailbox command and never touches a pipe's slots.
     fn notify(slot: &Mutex<Option<Notify>>, ev: PipeEvent) {
-        let n = lock(slot).clone();
-        if let Some(n) = n {
+        if let Some(n) = &*lock(slot) {
             n.fire(ev);
         }
     }
