@@ -22,6 +22,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const MAILBOX: Token = Token(0);
+/// Connections accepted per listener and turn of the loop, so a flood of
+/// them can't starve the connections already in.
+const MAX_ACCEPTS_PER_TURN: usize = 256;
+
 /// Accept pauses after EMFILE/ENFILE grow from this to `MAX_PAUSE`.
 const MIN_PAUSE: Duration = Duration::from_millis(100);
 const MAX_PAUSE: Duration = Duration::from_secs(2);
@@ -62,6 +66,8 @@ pub(crate) struct Reactor {
     /// Sessions that left input unread to let others run: driven again on
     /// the next turn of the loop.
     again: Vec<u64>,
+    /// Listeners that stopped accepting to let others run, likewise.
+    accept_again: Vec<u64>,
 }
 
 impl Reactor {
@@ -80,6 +86,7 @@ impl Reactor {
             stopping: false,
             retry_accept: Vec::new(),
             again: Vec::new(),
+            accept_again: Vec::new(),
         })
     }
 
@@ -93,7 +100,8 @@ impl Reactor {
                 .map(|Reverse((t, _))| t.saturating_duration_since(now));
             // Commands sent while we are busy cost their senders no eventfd
             // write; we look at the mailbox after every poll anyway.
-            let timeout = if self.again.is_empty() && self.shared.mailbox.arm() {
+            let idle = self.again.is_empty() && self.accept_again.is_empty();
+            let timeout = if idle && self.shared.mailbox.arm() {
                 timeout
             } else {
                 Some(Duration::ZERO)
@@ -124,6 +132,9 @@ impl Reactor {
             }
             for key in std::mem::take(&mut self.again) {
                 self.drive(key, Instant::now());
+            }
+            for key in std::mem::take(&mut self.accept_again) {
+                self.accept(key, Instant::now());
             }
             if self.stopping && self.sessions.is_empty() && self.listeners.is_empty() {
                 return;
@@ -403,7 +414,7 @@ impl Reactor {
     }
 
     fn accept(&mut self, key: u64, now: Instant) {
-        loop {
+        for _ in 0..MAX_ACCEPTS_PER_TURN {
             let Some(l) = self.listeners.get_mut(&key) else {
                 return;
             };
@@ -513,6 +524,9 @@ impl Reactor {
                 }
             }
         }
+        // Still more waiting: let the connections have a turn first (no
+        // readiness edge will come for what is already queued).
+        self.accept_again.push(key);
     }
 }
 
