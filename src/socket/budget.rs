@@ -29,14 +29,9 @@ impl Socket {
     /// context's (0 = none).
     fn effective_budget(&self) -> u64 {
         let own = self.opts.socket_budget;
-        let budget = match self.ctx.socket_budget_share() {
+        match self.ctx.socket_budget_share() {
             Some(ctx) if own == 0 || ctx < own => ctx.max(1),
             _ => own,
-        };
-        // What the pattern holds (subscriptions) leaves less for the pipes.
-        match budget {
-            0 => 0,
-            b => b.saturating_sub(self.pattern.memory() as u64).max(1),
         }
     }
 
@@ -46,7 +41,12 @@ impl Socket {
     /// one by one rewrite the caps only every so often.
     pub(super) fn rebalance(&mut self) {
         let budget = self.effective_budget();
-        let need = share(budget, self.opts.pipe_byte_cap, self.pipes.len());
+        // What the pattern holds (subscriptions) leaves less for the pipes.
+        let for_pipes = match budget {
+            0 => 0,
+            b => b.saturating_sub(self.pattern.memory() as u64).max(1),
+        };
+        let need = share(for_pipes, self.opts.pipe_byte_cap, self.pipes.len());
         let have = self.pipes.budget_share;
         let want = match (have, need) {
             (None, None) => return,
