@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317 # the modes are called through "$mode"
 # The long fuzz run of the ZMTP core: frame decoder, greeting, NULL handshake
-# (bodies in src/zmtp/fuzzing.rs). CI runs a short one from scripts/test.sh.
+# (bodies in src/zmtp/fuzzing/). CI runs a short one from scripts/test.sh.
 #
 #   bash scripts/fuzz.sh [--seconds N] [--nightly | --stable]
 #

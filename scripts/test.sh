@@ -136,7 +136,7 @@ if run_step "cargo build --release" cargo build --release; then
 else
     skip_step "install build/prefix" "no release build"
 fi
-# The stable fuzzer of src/zmtp/fuzzing.rs; reuses the release dependencies.
+# The stable fuzzer of src/zmtp/fuzzing/; reuses the release dependencies.
 run_step "fuzz (10 s per target)" logged "$LOGS/fuzz.log" env RAMPART_FUZZ_SECS=10 \
     cargo test --release --lib zmtp::fuzzing::tests::soak -- --ignored --nocapture
 

@@ -1,4 +1,4 @@
-//! cargo fuzz run zmtp_decoder — the body lives in src/zmtp/fuzzing.rs so that
+//! cargo fuzz run zmtp_decoder — the body lives in src/zmtp/fuzzing/ so that
 //! stable unit tests run it too.
 #![no_main]
 
