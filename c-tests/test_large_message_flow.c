@@ -10,23 +10,6 @@
 
 #define MSG_SIZE (1 << 20)
 
-static long status_kb (const char *field)
-{
-    FILE *f = fopen ("/proc/self/status", "r");
-    TEST_ASSERT (f);
-    char line[256];
-    long kb = -1;
-    size_t flen = strlen (field);
-    while (fgets (line, sizeof line, f))
-        if (strncmp (line, field, flen) == 0 && line[flen] == ':') {
-            kb = atol (line + flen + 1);
-            break;
-        }
-    fclose (f);
-    TEST_ASSERT (kb >= 0);
-    return kb;
-}
-
 /* The sender: its own process and context, as fast as it can. */
 static void run_sender (const char *endpoint)
 {
@@ -68,7 +51,7 @@ int main (void)
     set_int (pull, ZMQ_RCVHWM, 1000);
     set_rcvtimeo (pull, 10000);
     TEST_OK (zmq_bind (pull, endpoint));
-    long rss0 = status_kb ("VmRSS");
+    long rss0 = proc_status_kb ("VmRSS");
     pid_t child = fork ();
     TEST_ASSERT (child >= 0);
     if (child == 0)
@@ -82,7 +65,7 @@ int main (void)
         TEST_ASSERT_EQ_INT (MSG_SIZE, zmq_recv (pull, buf, sizeof buf, 0));
         if (i > 0 && test_now_ms () - t0 > worst)
             worst = test_now_ms () - t0;
-        long rss = status_kb ("VmRSS");
+        long rss = proc_status_kb ("VmRSS");
         if (rss > peak)
             peak = rss;
     }

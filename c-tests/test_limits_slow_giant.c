@@ -112,23 +112,6 @@ static void attacker (int cmd_fd, int rep_fd)
 }
 
 /* ---- the victim side (this process) ----------------------------------- */
-static long status_kb (const char *field)
-{
-    FILE *f = fopen ("/proc/self/status", "r");
-    TEST_ASSERT (f);
-    char line[256];
-    long kb = -1;
-    size_t flen = strlen (field);
-    while (fgets (line, sizeof line, f))
-        if (strncmp (line, field, flen) == 0 && line[flen] == ':') {
-            kb = atol (line + flen + 1);
-            break;
-        }
-    fclose (f);
-    TEST_ASSERT (kb >= 0);
-    return kb;
-}
-
 static int cmd_w, rep_r;
 static pid_t child;
 
@@ -141,7 +124,7 @@ static void run_attack (void *victim, void *good, const char *ep, struct report 
     send_str (good, "warm", 0);
     recv_str (victim, "warm");
     test_sleep_ms (100);
-    long rss0 = status_kb ("VmRSS"), vsz0 = status_kb ("VmSize");
+    long rss0 = proc_status_kb ("VmRSS"), vsz0 = proc_status_kb ("VmSize");
     long rss_max = rss0, vsz_max = vsz0;
 
     struct cmd c = {rz_endpoint_port (ep)};
@@ -154,7 +137,7 @@ static void run_attack (void *victim, void *good, const char *ep, struct report 
     for (;;) {
         struct pollfd p = {rep_r, POLLIN, 0};
         int rc = poll (&p, 1, 20);
-        long rss = status_kb ("VmRSS"), vsz = status_kb ("VmSize");
+        long rss = proc_status_kb ("VmRSS"), vsz = proc_status_kb ("VmSize");
         if (rss > rss_max)
             rss_max = rss;
         if (vsz > vsz_max)
@@ -173,7 +156,7 @@ static void run_attack (void *victim, void *good, const char *ep, struct report 
     TEST_ASSERT (read_full (rep_r, r, sizeof *r) == 0);
     /* the frame is still in progress (unless rejected): measure once more */
     test_sleep_ms (100);
-    long rss = status_kb ("VmRSS"), vsz = status_kb ("VmSize");
+    long rss = proc_status_kb ("VmRSS"), vsz = proc_status_kb ("VmSize");
     if (rss > rss_max)
         rss_max = rss;
     if (vsz > vsz_max)

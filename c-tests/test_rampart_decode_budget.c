@@ -16,29 +16,12 @@
 #define DECLARED (4 * MiB)
 #define PUSHED (2 * MiB)
 
-static long status_kb (const char *field)
-{
-    FILE *f = fopen ("/proc/self/status", "r");
-    TEST_ASSERT (f);
-    char line[256];
-    long kb = -1;
-    size_t flen = strlen (field);
-    while (fgets (line, sizeof line, f))
-        if (strncmp (line, field, flen) == 0 && line[flen] == ':') {
-            kb = atol (line + flen + 1);
-            break;
-        }
-    fclose (f);
-    TEST_ASSERT (kb >= 0);
-    return kb;
-}
-
 /* Pushes up to `limit` body bytes on each fd for `ms`, sampling the
  * victim's RSS; returns the peak growth in kB. */
 static long push_bodies (int *fds, size_t *sent, size_t limit, int ms)
 {
     static char chunk[64 << 10];
-    long rss0 = status_kb ("VmRSS"), peak = rss0;
+    long rss0 = proc_status_kb ("VmRSS"), peak = rss0;
     int64_t end = test_now_ms () + ms;
     while (test_now_ms () < end) {
         for (int i = 0; i < PEERS; i++) {
@@ -51,7 +34,7 @@ static long push_bodies (int *fds, size_t *sent, size_t limit, int ms)
                 sent[i] += (size_t) w;
             }
         }
-        long rss = status_kb ("VmRSS");
+        long rss = proc_status_kb ("VmRSS");
         if (rss > peak)
             peak = rss;
         test_sleep_ms (20);

@@ -30,88 +30,10 @@
  * - MONITOR_STOPPED (1 value, 0) when a v2 monitor is stopped.
  * - both ends on every connection event, kept from when the connection
  *   was made (so DISCONNECTED still names the peer after it is gone). */
-#define ZMQ_BUILD_DRAFT_API
 #include "testutil.h"
 #include "rawzmtp.h"
+#include "monitorv2.h"
 #include <rampart.h>
-
-typedef struct {
-    uint64_t id;
-    uint64_t n;
-    uint64_t v[8];
-    char local[256];
-    char remote[256];
-} ev2_t;
-
-static void recv_u64 (void *m, uint64_t *out, int more_expected)
-{
-    unsigned char buf[16];
-    int n = zmq_recv (m, buf, sizeof buf, 0);
-    if (n != 8)
-        TEST_FAIL ("v2 event: a %d-byte frame where a u64 was expected", n);
-    memcpy (out, buf, 8);
-    TEST_ASSERT_EQ_INT (more_expected, get_int (m, ZMQ_RCVMORE));
-}
-
-static void recv_string_frame (void *m, char *out, size_t cap, int more)
-{
-    int n = zmq_recv (m, out, cap - 1, 0);
-    TEST_ASSERT (n >= 0 && n < (int) cap);
-    out[n] = 0;
-    TEST_ASSERT_EQ_INT (more, get_int (m, ZMQ_RCVMORE));
-}
-
-/* Receives one v2 event within timeout_ms; 1 if one came, else 0. */
-static int recv_ev2 (void *m, ev2_t *e, int timeout_ms)
-{
-    if (!poll_in (m, timeout_ms))
-        return 0;
-    memset (e, 0, sizeof *e);
-    recv_u64 (m, &e->id, 1);
-    recv_u64 (m, &e->n, 1);
-    TEST_ASSERT (e->n <= 8);
-    for (uint64_t i = 0; i < e->n; i++)
-        recv_u64 (m, &e->v[i], 1);
-    recv_string_frame (m, e->local, sizeof e->local, 1);
-    recv_string_frame (m, e->remote, sizeof e->remote, 0);
-    return 1;
-}
-
-/* expect_ev2 (m, id, e): reads events (skipping others) until `id`. */
-#define expect_ev2(m, id, e) expect_ev2_at (__FILE__, __LINE__, m, id, e)
-static void expect_ev2_at (const char *file, int line, void *m, uint64_t id,
-                           ev2_t *e)
-{
-    int64_t deadline = test_now_ms () + 5000;
-    while (test_now_ms () < deadline) {
-        if (!recv_ev2 (m, e, (int) (deadline - test_now_ms ())))
-            break;
-        if (e->id == id)
-            return;
-    }
-    TEST_FAIL_AT (file, line, "v2 event 0x%llx not seen within 5 s",
-                  (unsigned long long) id);
-}
-
-/* No event at all arrives within ms. */
-#define expect_no_ev2(m, ms) expect_no_ev2_at (__FILE__, __LINE__, m, ms)
-static void expect_no_ev2_at (const char *file, int line, void *m, int ms)
-{
-    ev2_t e;
-    if (recv_ev2 (m, &e, ms))
-        TEST_FAIL_AT (file, line, "unexpected v2 event 0x%llx (local '%s' remote '%s')",
-                      (unsigned long long) e.id, e.local, e.remote);
-}
-
-/* Starts a v2 monitor of `s` and returns the connected PAIR. */
-static void *monitor_v2 (void *ctx, void *s, const char *ep, uint64_t events)
-{
-    TEST_OK (zmq_socket_monitor_versioned (s, ep, events, 2, ZMQ_PAIR));
-    void *m = zmq_socket (ctx, ZMQ_PAIR);
-    TEST_OK (zmq_connect (m, ep));
-    set_rcvtimeo (m, 5000);
-    return m;
-}
 
 static int local_port (int fd)
 {
@@ -190,7 +112,7 @@ static void test_lifecycle (void *ctx)
                    e.local, e.remote, ep, conn_local);
 
     /* stopping: MONITOR_STOPPED with one value 0 and no endpoints */
-    TEST_OK (zmq_socket_monitor_versioned (push, NULL, 0, 2, ZMQ_PAIR));
+    TEST_OK (socket_monitor_versioned (push, NULL, 0, 2, ZMQ_PAIR));
     expect_ev2 (mc, ZMQ_EVENT_MONITOR_STOPPED, &e);
     TEST_ASSERT_EQ_INT (1, e.n);
     TEST_ASSERT_EQ_INT (0, e.v[0]);
@@ -208,7 +130,7 @@ static void test_lifecycle (void *ctx)
     if (strcmp (e.remote, conn_local) != 0)
         TEST_FAIL ("DISCONNECTED (zmq peer closed) remote '%s', expected '%s'",
                    e.remote, conn_local);
-    TEST_OK (zmq_socket_monitor_versioned (pull, NULL, 0, 2, ZMQ_PAIR));
+    TEST_OK (socket_monitor_versioned (pull, NULL, 0, 2, ZMQ_PAIR));
     expect_ev2 (m, ZMQ_EVENT_MONITOR_STOPPED, &e);
     close_zero (pull);
     TEST_OK (zmq_close (m));
@@ -217,13 +139,13 @@ static void test_lifecycle (void *ctx)
 static void test_arguments (void *ctx)
 {
     void *s = zmq_socket (ctx, ZMQ_DEALER);
-    TEST_ERRNO (EINVAL, zmq_socket_monitor_versioned (s, "inproc://mv2-a", ZMQ_EVENT_ALL, 3, ZMQ_PAIR));
-    TEST_ERRNO (EINVAL, zmq_socket_monitor_versioned (s, "inproc://mv2-a", ZMQ_EVENT_ALL, 0, ZMQ_PAIR));
-    TEST_ERRNO (EINVAL, zmq_socket_monitor_versioned (s, "inproc://mv2-a", ZMQ_EVENT_ALL, 2, ZMQ_DEALER));
-    TEST_ERRNO (EINVAL, zmq_socket_monitor_versioned (s, "inproc://mv2-a", ZMQ_EVENT_ALL, 2, ZMQ_SUB));
-    TEST_ERRNO (EPROTONOSUPPORT, zmq_socket_monitor_versioned (s, "tcp://127.0.0.1:1", ZMQ_EVENT_ALL, 2, ZMQ_PAIR));
+    TEST_ERRNO (EINVAL, socket_monitor_versioned (s, "inproc://mv2-a", ZMQ_EVENT_ALL, 3, ZMQ_PAIR));
+    TEST_ERRNO (EINVAL, socket_monitor_versioned (s, "inproc://mv2-a", ZMQ_EVENT_ALL, 0, ZMQ_PAIR));
+    TEST_ERRNO (EINVAL, socket_monitor_versioned (s, "inproc://mv2-a", ZMQ_EVENT_ALL, 2, ZMQ_DEALER));
+    TEST_ERRNO (EINVAL, socket_monitor_versioned (s, "inproc://mv2-a", ZMQ_EVENT_ALL, 2, ZMQ_SUB));
+    TEST_ERRNO (EPROTONOSUPPORT, socket_monitor_versioned (s, "tcp://127.0.0.1:1", ZMQ_EVENT_ALL, 2, ZMQ_PAIR));
     /* nothing was started by the failures */
-    TEST_ERRNO (EINVAL, zmq_socket_monitor_pipes_stats (s));
+    TEST_ERRNO (EINVAL, socket_monitor_pipes_stats (s));
 
     /* PUB and PUSH monitor sockets */
     int types[2] = {ZMQ_PUB, ZMQ_PUSH};
@@ -232,7 +154,7 @@ static void test_arguments (void *ctx)
         char mep[64];
         snprintf (mep, sizeof mep, "inproc://mv2-type-%d", i);
         void *x = zmq_socket (ctx, ZMQ_PULL);
-        TEST_OK (zmq_socket_monitor_versioned (x, mep, ZMQ_EVENT_ALL, 2, types[i]));
+        TEST_OK (socket_monitor_versioned (x, mep, ZMQ_EVENT_ALL, 2, types[i]));
         void *r = zmq_socket (ctx, readers[i]);
         if (readers[i] == ZMQ_SUB)
             subscribe (r, "");
@@ -252,7 +174,7 @@ static void test_arguments (void *ctx)
         }
         if (!got)
             TEST_FAIL ("no LISTENING through a v2 monitor of type %d", types[i]);
-        TEST_OK (zmq_socket_monitor_versioned (x, NULL, 0, 2, types[i]));
+        TEST_OK (socket_monitor_versioned (x, NULL, 0, 2, types[i]));
         close_zero (x);
         close_zero (r);
     }
@@ -537,7 +459,7 @@ static void test_hwm_drop_event (void *ctx)
 static void test_pipes_stats (void *ctx)
 {
     void *router = zmq_socket (ctx, ZMQ_ROUTER);
-    TEST_ERRNO (EINVAL, zmq_socket_monitor_pipes_stats (router));
+    TEST_ERRNO (EINVAL, socket_monitor_pipes_stats (router));
     int one = 1;
     TEST_OK (zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &one, sizeof one));
     TEST_OK (zmq_bind (router, "inproc://mv2-ps"));
@@ -562,9 +484,9 @@ static void test_pipes_stats (void *ctx)
 
     /* a monitor without PIPES_STATS in its mask: accepted, no event */
     void *m = monitor_v2 (ctx, router, "inproc://mv2-ps-m1", ZMQ_EVENT_ALL);
-    TEST_OK (zmq_socket_monitor_pipes_stats (router));
+    TEST_OK (socket_monitor_pipes_stats (router));
     expect_no_ev2 (m, 200);
-    TEST_OK (zmq_socket_monitor_versioned (router, NULL, 0, 2, ZMQ_PAIR));
+    TEST_OK (socket_monitor_versioned (router, NULL, 0, 2, ZMQ_PAIR));
     TEST_OK (zmq_close (m));
 
     m = monitor_v2 (ctx, router, "inproc://mv2-ps-m2", ZMQ_EVENT_PIPES_STATS);
@@ -575,7 +497,7 @@ static void test_pipes_stats (void *ctx)
         TEST_ASSERT (test_now_ms () < deadline);
         test_sleep_ms (5);
     }
-    TEST_OK (zmq_socket_monitor_pipes_stats (router));
+    TEST_OK (socket_monitor_pipes_stats (router));
     int seen_a = 0, seen_b = 0;
     for (int i = 0; i < 2; i++) {
         ev2_t e;
@@ -607,7 +529,7 @@ static void test_pipes_stats (void *ctx)
     char buf[16];
     for (int i = 0; i < 12; i++)
         TEST_ASSERT (zmq_recv (router, buf, sizeof buf, 0) >= 0);
-    TEST_OK (zmq_socket_monitor_pipes_stats (router));
+    TEST_OK (socket_monitor_pipes_stats (router));
     for (int i = 0; i < 2; i++) {
         ev2_t e;
         TEST_ASSERT (recv_ev2 (m, &e, 5000));
@@ -615,8 +537,8 @@ static void test_pipes_stats (void *ctx)
         TEST_ASSERT_EQ_INT (0, e.v[0]);
         TEST_ASSERT_EQ_INT (0, e.v[1]);
     }
-    TEST_OK (zmq_socket_monitor_versioned (router, NULL, 0, 2, ZMQ_PAIR));
-    TEST_ERRNO (EINVAL, zmq_socket_monitor_pipes_stats (router));
+    TEST_OK (socket_monitor_versioned (router, NULL, 0, 2, ZMQ_PAIR));
+    TEST_ERRNO (EINVAL, socket_monitor_pipes_stats (router));
     close_zero (a);
     close_zero (b);
     close_zero (router);

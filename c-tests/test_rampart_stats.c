@@ -27,9 +27,9 @@
  * - LISTENER_PAUSES: in a forked child with RLIMIT_NOFILE lowered so that
  *   accept fails with EMFILE, the counter reaches >= 1, and once the limit
  *   is raised again the pending connection is accepted. */
-#define ZMQ_BUILD_DRAFT_API
 #include "testutil.h"
 #include "rawzmtp.h"
+#include "monitorv2.h"
 #include <rampart.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -646,9 +646,8 @@ static int listener_pause_child (void)
         return 10;
     void *router = zmq_socket (ctx, ZMQ_ROUTER);
     /* the reason-coded event, on a v2 monitor made before fds run out */
-    if (zmq_socket_monitor_versioned (router, "inproc://pause-mon",
-                                      ZMQ_RAMPART_EVENT_LISTENER_PAUSED, 2,
-                                      ZMQ_PAIR)
+    if (socket_monitor_versioned (router, "inproc://pause-mon",
+                                  ZMQ_RAMPART_EVENT_LISTENER_PAUSED, 2, ZMQ_PAIR)
         != 0)
         return 24;
     void *mon = zmq_socket (ctx, ZMQ_PAIR);

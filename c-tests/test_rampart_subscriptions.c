@@ -5,11 +5,6 @@
 #include "testutil.h"
 #include <rampart.h>
 
-static void set_i64 (void *s, int opt, int64_t v)
-{
-    TEST_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 static void test_profile_values (void)
 {
     unsetenv ("RAMPART_PROFILE");

@@ -201,6 +201,29 @@ static inline int64_t get_i64 (void *s, int id)
     return v;
 }
 
+static inline void set_i64 (void *s, int id, int64_t v)
+{
+    TEST_OK (zmq_setsockopt (s, id, &v, sizeof v));
+}
+
+/* A field of /proc/self/status in kB (VmRSS, VmSize, VmHWM, ...). */
+static inline long proc_status_kb (const char *field)
+{
+    FILE *f = fopen ("/proc/self/status", "r");
+    TEST_ASSERT (f);
+    char line[256];
+    long kb = -1;
+    size_t flen = strlen (field);
+    while (fgets (line, sizeof line, f))
+        if (strncmp (line, field, flen) == 0 && line[flen] == ':') {
+            kb = atol (line + flen + 1);
+            break;
+        }
+    fclose (f);
+    TEST_ASSERT (kb >= 0);
+    return kb;
+}
+
 /* A write-only int option: 0, 1 and 2 are accepted (libzmq: any value
  * >= 0), -1 and sizes other than sizeof (int) are EINVAL, and
  * zmq_getsockopt says EINVAL. */

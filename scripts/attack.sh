@@ -154,43 +154,9 @@ if ! { gcc "${CFLAGS[@]}" -I"$INCLUDE" -o "$BIN/attack_victim" "$SRC/attack_vict
 fi
 
 # ---------------------------------------------------------------- libraries
-# Resolve a library directory to one holding libzmq.so.5, or "" if missing.
-lib_dir() {
-    local dir=$1 label=$2
-    if [ -e "$dir/libzmq.so.5" ]; then
-        (cd "$dir" && pwd)
-    elif [ -e "$dir/libzmq.so" ]; then
-        mkdir -p "$WORK/lib-$label"
-        ln -sf "$(readlink -f "$dir/libzmq.so")" "$WORK/lib-$label/libzmq.so.5"
-        echo "$WORK/lib-$label"
-    fi
-}
-
-# Which file the dynamic loader picks for libzmq.so.5 with this directory.
-loaded_lib() {
-    LD_LIBRARY_PATH=$1 ldd "$BIN/attack_victim" 2>/dev/null |
-        awk '$1 == "libzmq.so.5" { print $3 }' | xargs -r readlink -f
-}
-
-declare -A LIBDIR MISSING
-for lib in libzmq rampart; do
-    if [ "$lib" = libzmq ]; then src=$LIBZMQ_LIB; else src=$RAMPART_LIB; fi
-    dir=$(lib_dir "$src" "$lib")
-    if [ -z "$dir" ]; then
-        MISSING[$lib]="no libzmq.so.5 or libzmq.so in $src"
-        echo "$lib: missing (${MISSING[$lib]})"
-        continue
-    fi
-    want=$(readlink -f "$dir/libzmq.so.5")
-    got=$(loaded_lib "$dir")
-    if [ "$got" != "$want" ]; then
-        MISSING[$lib]="loader picks '${got:-nothing}' instead of $want"
-        echo "$lib: unusable (${MISSING[$lib]})"
-        continue
-    fi
-    LIBDIR[$lib]=$dir
-    echo "$lib: $want"
-done
+PROBE="$BIN/attack_victim"
+# shellcheck source=scripts/lib-resolve.sh
+source "$ROOT/scripts/lib-resolve.sh"
 
 # ---------------------------------------------------------------- runs
 # label  library  profile  expected (what zmq_has("rampart") must say)

@@ -122,48 +122,10 @@ if ! make -s -C "$ROOT/bench" OUT="$BIN" ZMQ_INCLUDE="$INCLUDE" "${LINK_ARGS[@]}
 fi
 
 # ---------------------------------------------------------------- libraries
-# Resolve a library directory to one holding libzmq.so.5, or "" if missing.
-lib_dir() {
-    local dir=$1 label=$2
-    if [ -e "$dir/libzmq.so.5" ]; then
-        (cd "$dir" && pwd)
-    elif [ -e "$dir/libzmq.so" ]; then
-        mkdir -p "$WORK/lib-$label"
-        ln -sf "$(readlink -f "$dir/libzmq.so")" "$WORK/lib-$label/libzmq.so.5"
-        echo "$WORK/lib-$label"
-    fi
-}
-
-# Which file the dynamic loader picks for libzmq.so.5 with this directory.
-loaded_lib() {
-    LD_LIBRARY_PATH=$1 ldd "$BIN/local_thr" 2>/dev/null |
-        awk '$1 == "libzmq.so.5" { print $3 }' | xargs -r readlink -f
-}
-
-declare -A LIBDIR MISSING
+PROBE="$BIN/local_thr"
+# shellcheck source=scripts/lib-resolve.sh
+source "$ROOT/scripts/lib-resolve.sh"
 LIBS="libzmq rampart"
-for lib in $LIBS; do
-    if [ "$lib" = libzmq ]; then src=$LIBZMQ_LIB; else src=$RAMPART_LIB; fi
-    dir=$(lib_dir "$src" "$lib")
-    if [ -z "$dir" ]; then
-        MISSING[$lib]="no libzmq.so.5 or libzmq.so in $src"
-        echo "$lib: missing (${MISSING[$lib]})"
-        continue
-    fi
-    want=$(readlink -f "$dir/libzmq.so.5")
-    got=$(loaded_lib "$dir")
-    if [ "$got" != "$want" ]; then
-        MISSING[$lib]="loader picks '${got:-nothing}' instead of $want"
-        echo "$lib: unusable (${MISSING[$lib]})"
-        continue
-    fi
-    LIBDIR[$lib]=$dir
-    echo "$lib: $want"
-done
-if [ -n "${LIBDIR[libzmq]:-}" ] && [ -n "${LIBDIR[rampart]:-}" ] &&
-    [ "$(readlink -f "${LIBDIR[libzmq]}/libzmq.so.5")" = "$(readlink -f "${LIBDIR[rampart]}/libzmq.so.5")" ]; then
-    echo "warning: both columns use the same library file" >&2
-fi
 
 # ---------------------------------------------------------------- running
 free_port() {

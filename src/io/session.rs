@@ -446,10 +446,7 @@ impl Session {
 
     /// Reports a libzmq monitor event about this session's endpoint.
     fn event(&self, event: i32, value: u32) {
-        let id = event as u32 as u64;
-        if self.socket.monitor.wants(id) {
-            self.emit(id, &[value as u64]);
-        }
+        self.emit(event as u32 as u64, &[value as u64]);
     }
 
     /// The peer's end of an accepted connection (for the listener's events).

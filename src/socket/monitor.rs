@@ -63,30 +63,15 @@ impl MonitorSlot {
         }
     }
 
-    /// A libzmq event with one value about `endpoint` (v1's view; v2 gets
-    /// it as the local end when `bound`, else the remote end).
+    /// A libzmq event with one value about a bound `endpoint` (listener
+    /// events; sessions send both ends through `emit`).
     pub fn event(&self, event: i32, value: u32, endpoint: &str) {
-        self.event_at(event, value, endpoint, true);
-    }
-
-    /// As `event`, saying which end `endpoint` is.
-    pub fn event_at(&self, event: i32, value: u32, endpoint: &str, bound: bool) {
-        let id = event as u32 as u64;
-        if !self.wants(id) {
-            return;
-        }
-        let values = [value as u64];
-        let (local, remote) = if bound {
-            (endpoint, "")
-        } else {
-            ("", endpoint)
-        };
         self.emit(&Event {
-            id,
-            values: &values,
-            local,
-            remote,
-            v1_local: bound,
+            id: event as u32 as u64,
+            values: &[value as u64],
+            local: endpoint,
+            remote: "",
+            v1_local: true,
         });
     }
 
@@ -178,6 +163,31 @@ fn send_event(m: &mut Monitor, ev: &Event) {
     }
 }
 
+/// An event about the peers of `endpoint`: the local end when the socket
+/// bound it, else the remote one.
+pub(super) fn peer_event<'a>(
+    endpoints: &[super::EndpointRecord],
+    id: u64,
+    values: &'a [u64],
+    endpoint: &'a str,
+) -> Event<'a> {
+    let bound = endpoints
+        .iter()
+        .any(|r| r.bound && (r.given == endpoint || r.resolved == endpoint));
+    let (local, remote) = if bound {
+        (endpoint, "")
+    } else {
+        ("", endpoint)
+    };
+    Event {
+        id,
+        values,
+        local,
+        remote,
+        v1_local: bound,
+    }
+}
+
 /// Validates a monitor endpoint: only inproc, as libzmq.
 pub fn check_endpoint(addr: &str) -> ZResult<()> {
     match addr.split_once("://") {
@@ -242,21 +252,12 @@ impl Socket {
         let endpoints = &self.endpoints;
         for (_, p) in self.pipes.iter_mut() {
             let values = [p.end.out.queued_now().0, p.end.inp.queued().0];
-            let bound = endpoints
-                .iter()
-                .any(|r| r.bound && (r.given == p.endpoint || r.resolved == p.endpoint));
-            let (local, remote) = if bound {
-                (p.endpoint.as_str(), "")
-            } else {
-                ("", p.endpoint.as_str())
-            };
-            monitor.emit(&Event {
-                id: ZMQ_EVENT_PIPES_STATS as u64,
-                values: &values,
-                local,
-                remote,
-                v1_local: bound,
-            });
+            monitor.emit(&peer_event(
+                endpoints,
+                ZMQ_EVENT_PIPES_STATS as u64,
+                &values,
+                &p.endpoint,
+            ));
         }
         Ok(())
     }

@@ -95,6 +95,16 @@ fn int64(v: &[u8]) -> ZResult<i64> {
     Ok(i64::from_ne_bytes(b))
 }
 
+/// An int64 option that must not be negative (Rampart's byte counts and caps).
+fn non_negative(v: &[u8]) -> ZResult<u64> {
+    u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)
+}
+
+/// Reads back a u64 setting as an int64 option.
+fn as_i64(n: u64) -> OptValue {
+    OptValue::I64(n.min(i64::MAX as u64) as i64)
+}
+
 fn uint64(v: &[u8]) -> ZResult<u64> {
     let b: [u8; 8] = v.try_into().map_err(|_| Errno::EINVAL)?;
     Ok(u64::from_ne_bytes(b))
@@ -285,29 +295,16 @@ impl Options {
                 }
                 self.metadata.push((k.to_string(), val.as_bytes().to_vec()));
             }
-            ZMQ_RAMPART_PIPE_BYTE_CAP => {
-                self.pipe_byte_cap = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
-            }
-            ZMQ_RAMPART_MAX_CONNECTIONS => {
-                self.max_connections = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
-            }
+            ZMQ_RAMPART_PIPE_BYTE_CAP => self.pipe_byte_cap = non_negative(v)?,
+            ZMQ_RAMPART_MAX_CONNECTIONS => self.max_connections = non_negative(v)?,
             ZMQ_RAMPART_MAX_CONNECTIONS_PER_ADDRESS => {
-                self.max_connections_per_address =
-                    u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
+                self.max_connections_per_address = non_negative(v)?
             }
-            ZMQ_RAMPART_MAX_HANDSHAKES => {
-                self.max_handshakes = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
-            }
+            ZMQ_RAMPART_MAX_HANDSHAKES => self.max_handshakes = non_negative(v)?,
             ZMQ_RAMPART_STALL_EVICT_IVL => self.stall_evict_ivl = ranged(v, 0, i32::MAX)?,
-            ZMQ_RAMPART_SOCKET_BUDGET => {
-                self.socket_budget = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
-            }
-            ZMQ_RAMPART_MAX_TOPIC => {
-                self.max_topic = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
-            }
-            ZMQ_RAMPART_SUBSCRIPTION_MEMORY => {
-                self.subscription_memory = u64::try_from(int64(v)?).map_err(|_| Errno::EINVAL)?
-            }
+            ZMQ_RAMPART_SOCKET_BUDGET => self.socket_budget = non_negative(v)?,
+            ZMQ_RAMPART_MAX_TOPIC => self.max_topic = non_negative(v)?,
+            ZMQ_RAMPART_SUBSCRIPTION_MEMORY => self.subscription_memory = non_negative(v)?,
             ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => {
                 self.handshake_frame_cap = match int64(v)? {
                     -1 => None,
@@ -367,18 +364,14 @@ impl Options {
             ZMQ_PLAIN_USERNAME => Str(String::from_utf8_lossy(&self.plain_username).into_owned()),
             ZMQ_PLAIN_PASSWORD => Str(String::from_utf8_lossy(&self.plain_password).into_owned()),
             ZMQ_THREAD_SAFE => Int(0),
-            ZMQ_RAMPART_PIPE_BYTE_CAP => I64(self.pipe_byte_cap.min(i64::MAX as u64) as i64),
-            ZMQ_RAMPART_MAX_CONNECTIONS => I64(self.max_connections.min(i64::MAX as u64) as i64),
-            ZMQ_RAMPART_MAX_CONNECTIONS_PER_ADDRESS => {
-                I64(self.max_connections_per_address.min(i64::MAX as u64) as i64)
-            }
-            ZMQ_RAMPART_MAX_HANDSHAKES => I64(self.max_handshakes.min(i64::MAX as u64) as i64),
+            ZMQ_RAMPART_PIPE_BYTE_CAP => as_i64(self.pipe_byte_cap),
+            ZMQ_RAMPART_MAX_CONNECTIONS => as_i64(self.max_connections),
+            ZMQ_RAMPART_MAX_CONNECTIONS_PER_ADDRESS => as_i64(self.max_connections_per_address),
+            ZMQ_RAMPART_MAX_HANDSHAKES => as_i64(self.max_handshakes),
             ZMQ_RAMPART_STALL_EVICT_IVL => Int(self.stall_evict_ivl),
-            ZMQ_RAMPART_MAX_TOPIC => I64(self.max_topic.min(i64::MAX as u64) as i64),
-            ZMQ_RAMPART_SOCKET_BUDGET => I64(self.socket_budget.min(i64::MAX as u64) as i64),
-            ZMQ_RAMPART_SUBSCRIPTION_MEMORY => {
-                I64(self.subscription_memory.min(i64::MAX as u64) as i64)
-            }
+            ZMQ_RAMPART_MAX_TOPIC => as_i64(self.max_topic),
+            ZMQ_RAMPART_SOCKET_BUDGET => as_i64(self.socket_budget),
+            ZMQ_RAMPART_SUBSCRIPTION_MEMORY => as_i64(self.subscription_memory),
             ZMQ_RAMPART_HANDSHAKE_FRAME_CAP => I64(self
                 .handshake_frame_cap
                 .map_or(-1, |c| c.min(i64::MAX as u64) as i64)),

@@ -159,13 +159,12 @@ impl Socket {
         for (endpoint, stalled) in std::mem::take(&mut self.pipes.evicted) {
             SharedStats::bump(&self.shared.stats.evictions);
             let values = [stalled.as_millis() as u64];
-            self.shared.monitor.emit(&Event {
-                id: ZMQ_RAMPART_EVENT_PEER_EVICTED,
-                values: &values,
-                local: "",
-                remote: &endpoint,
-                v1_local: false,
-            });
+            self.shared.monitor.emit(&super::monitor::peer_event(
+                &self.endpoints,
+                ZMQ_RAMPART_EVENT_PEER_EVICTED,
+                &values,
+                &endpoint,
+            ));
         }
         self.reap();
     }
