@@ -117,6 +117,55 @@ static void test_evicts_stalled_subscriber (void *ctx)
     close_zero (pub);
 }
 
+/* The PUB connected to a SUB that stalls: after the eviction it reconnects
+ * (as after any lost connection), and once the subscriber reads again it
+ * gets messages over the new connection. */
+static void test_connecting_pub_reconnects_after_eviction (void *ctx)
+{
+    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    set_int (sub, ZMQ_RCVHWM, 10);
+    set_int (sub, ZMQ_RCVBUF, 4096);
+    subscribe (sub, "");
+    char ep[64];
+    bind_ephemeral (sub, "tcp://127.0.0.1:*", ep, sizeof ep);
+
+    void *pub = zmq_socket (ctx, ZMQ_PUB);
+    set_int (pub, ZMQ_SNDHWM, 10);
+    set_int (pub, ZMQ_SNDBUF, 4096);
+    set_int (pub, ZMQ_RECONNECT_IVL, 100);
+    set_int (pub, ZMQ_RAMPART_STALL_EVICT_IVL, 300);
+    TEST_OK (zmq_connect (pub, ep));
+    sync_subscribers (pub, &sub, 1, "sync");
+
+    char body[1024];
+    memset (body, 'x', sizeof body);
+    int64_t start = test_now_ms ();
+    while (get_i64 (pub, ZMQ_RAMPART_STAT_EVICTIONS) == 0
+           && test_now_ms () - start < 5000) {
+        TEST_ASSERT (zmq_send (pub, body, sizeof body, 0) == sizeof body);
+        test_sleep_ms (1);
+    }
+    TEST_ASSERT_EQ_INT (1, get_i64 (pub, ZMQ_RAMPART_STAT_EVICTIONS));
+
+    /* The subscriber reads again; the PUB is back within a few intervals. */
+    int got_after = 0;
+    int64_t deadline = test_now_ms () + 3000;
+    while (!got_after && test_now_ms () < deadline) {
+        send_str (pub, "after", 0);
+        test_sleep_ms (20);
+        int n;
+        while ((n = zmq_recv (sub, body, sizeof body, ZMQ_DONTWAIT)) >= 0)
+            if (n == 5 && memcmp (body, "after", 5) == 0)
+                got_after = 1;
+    }
+    TEST_ASSERT (got_after);
+    TEST_ASSERT_EQ_INT (1, get_i64 (pub, ZMQ_RAMPART_STAT_PEERS));
+    TEST_ASSERT_EQ_INT (1, get_i64 (pub, ZMQ_RAMPART_STAT_EVICTIONS));
+
+    close_zero (pub);
+    close_zero (sub);
+}
+
 int main (void)
 {
     test_watchdog (60);
@@ -125,6 +174,7 @@ int main (void)
     test_profile_values ();
     void *ctx = zmq_ctx_new ();
     test_evicts_stalled_subscriber (ctx);
+    test_connecting_pub_reconnects_after_eviction (ctx);
     TEST_OK (zmq_ctx_term (ctx));
     return 0;
 }

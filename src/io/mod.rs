@@ -4,7 +4,7 @@
 
 pub mod admission;
 mod codec;
-mod decode_budget;
+mod inbound_budget;
 mod reactor;
 mod session;
 mod stream;

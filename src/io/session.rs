@@ -8,7 +8,7 @@
 //! case the pipe's Writable event resumes it.
 
 use super::codec::{Codec, Raw};
-use super::decode_budget::{self, DecodeShare};
+use super::inbound_budget::{self, InboundShare};
 use super::stream::Stream;
 use super::IoShared;
 use crate::consts::{
@@ -54,6 +54,8 @@ pub enum EndReason {
     ConnectTimeout,
     /// Made room for a newcomer at a connection cap.
     Displaced,
+    /// The socket gave up on this peer for stalling (stalled-peer eviction).
+    Evicted,
 }
 
 pub enum Origin {
@@ -110,7 +112,7 @@ pub struct Session {
     /// A handshake completed since the reactor last asked.
     handshake_news: bool,
     /// This connection's part in the socket's decode budget.
-    decode: DecodeShare,
+    inbound: InboundShare,
     /// Reading paused for the decode budget until then.
     read_retry_at: Option<Instant>,
     /// Input was left unread to be fair to other connections.
@@ -209,7 +211,7 @@ impl Session {
             last_active: Instant::now(),
             handshake_news: false,
             other_end: String::new(),
-            decode: DecodeShare::default(),
+            inbound: InboundShare::default(),
             read_retry_at: None,
             more_input: false,
         }
@@ -320,7 +322,29 @@ impl Session {
         if let Some(r) = self.step(now) {
             self.connection_ended(reg, r, now);
         }
+        if self.evicted() && matches!(self.origin, Origin::Connect { .. }) {
+            self.restart_after_eviction(reg, now);
+        }
         self.alive(now)
+    }
+
+    /// The socket evicted this session's pipe as a stalled peer.
+    fn evicted(&self) -> bool {
+        self.closing.is_none() && self.pipe.as_ref().is_some_and(|p| p.inp.is_aborted())
+    }
+
+    /// A connecting session outlives an eviction: like libzmq after any lost
+    /// connection, it drops the connection (without flushing what the peer
+    /// never took), reconnects, and the socket gets a fresh pipe.
+    fn restart_after_eviction(&mut self, reg: &Registry, now: Instant) {
+        if self.conn.is_some() {
+            self.connection_ended(reg, EndReason::Evicted, now);
+        }
+        if let Some(mut p) = self.pipe.take() {
+            p.close();
+        }
+        self.skip_out = false;
+        self.out_mid_message = false;
     }
 
     pub fn on_timer(&mut self, reg: &Registry, now: Instant) -> bool {
@@ -353,8 +377,8 @@ impl Session {
             // flush what it left within its linger, then end.
             let dropped = self.pipe.as_mut().is_some_and(|p| p.out.is_closed());
             if dropped {
-                let evicted = self.pipe.as_ref().is_some_and(|p| p.inp.is_aborted());
-                self.close_after(if evicted { 0 } else { self.opts.linger }, now);
+                let linger = if self.evicted() { 0 } else { self.opts.linger };
+                self.close_after(linger, now);
             }
         }
         let Some(deadline) = self.closing else {
@@ -538,8 +562,8 @@ impl Session {
                 break;
             }
             reads += 1;
-            if !self.decode_allows_read(now) {
-                break; // over the decode budget: look again at read_retry_at
+            if !self.budget_allows_read(now) {
+                break; // over the inbound budget: look again at read_retry_at
             }
             let Some(c) = self.conn.as_mut() else { break };
             let buf = c.codec.read_buf();
@@ -565,37 +589,54 @@ impl Session {
             }
         }
         self.flush_in();
-        self.report_decode();
+        self.report_inbound();
         Ok(())
     }
 
-    /// Reports the frame in progress to the socket's decode accounting.
-    fn report_decode(&mut self) -> u64 {
-        let held = self
+    /// What this connection holds for its socket and it has not read: the
+    /// frame being decoded, a message waiting for room, the inbound pipe
+    /// (only under a budget: it costs two atomic loads per read); and
+    /// whether a frame or message is partly received. Reported to the
+    /// socket's inbound accounting.
+    fn report_inbound(&mut self) -> (u64, bool) {
+        let decoding = self
             .conn
             .as_ref()
             .map_or(0, |c| c.codec.buffered_in() as u64);
-        self.decode.update(&self.socket.stats, self.key, held);
-        held
+        let mut held = decoding;
+        let mut in_progress = decoding > 0;
+        if self.opts.socket_budget > 0 {
+            if let Some(m) = &self.pending_in {
+                held += m.len() as u64;
+                in_progress |= m.more();
+            }
+            if let Some(p) = &mut self.pipe {
+                let (unread, in_message) = p.out.unread();
+                held += unread;
+                in_progress |= in_message;
+            }
+        }
+        self.inbound.update(&self.socket.stats, held);
+        (held, in_progress)
     }
 
-    /// Whether the decode budget lets us read more now; if not, a retry is
-    /// scheduled (no readiness edge will come for bytes we leave unread).
-    fn decode_allows_read(&mut self, now: Instant) -> bool {
-        let held = self.report_decode();
+    /// Whether the inbound budget lets us read more now; if not, a retry
+    /// is scheduled (no readiness edge will come for bytes we leave unread).
+    fn budget_allows_read(&mut self, now: Instant) -> bool {
+        let (held, in_progress) = self.report_inbound();
         let budget = self.opts.socket_budget;
         if self
-            .decode
-            .may_read(&self.socket.stats, self.key, held, budget)
+            .inbound
+            .may_read(&self.socket.stats, self.key, held, in_progress, budget)
         {
             self.read_retry_at = None;
             return true;
         }
         if self.read_retry_at.is_none() {
-            let values = [budget, self.socket.stats.decoding.load(Ordering::Relaxed)];
-            self.emit(ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, &values);
+            let held_all = self.socket.stats.inbound_held.load(Ordering::Relaxed);
+            self.emit(ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, &[budget, held_all]);
         }
-        self.read_retry_at = Some(now + decode_budget::RETRY);
+        self.read_retry_at = Some(now + inbound_budget::RETRY);
         false
     }
 
@@ -791,7 +832,7 @@ impl Session {
         }
         // A message half received never reaches the socket.
         self.pending_in = None;
-        self.decode.release(&self.socket.stats, self.key);
+        self.inbound.release(&self.socket.stats, self.key);
         self.read_retry_at = None;
         if let Some(p) = &mut self.pipe {
             p.out.rollback();
@@ -856,7 +897,7 @@ impl Session {
 
     /// Ends the session for good.
     pub fn terminate(&mut self, reg: &Registry) {
-        self.decode.release(&self.socket.stats, self.key);
+        self.inbound.release(&self.socket.stats, self.key);
         if let Some(mut c) = self.conn.take() {
             if c.handshaken {
                 self.socket.stats.peer_left();

@@ -489,6 +489,12 @@ impl Writer {
         self.shared.config.byte_cap.store(cap, Ordering::Relaxed);
     }
 
+    /// Bytes written and not yet read, a message still being written
+    /// included, and whether there is such a message.
+    pub fn unread(&mut self) -> (u64, bool) {
+        (self.queued_now().1 + self.partial_bytes, self.in_message())
+    }
+
     /// Registers who is woken when room appears or the reader leaves.
     pub fn set_notify(&self, n: Option<Notify>) {
         *lock(&self.shared.writer) = n;
@@ -875,6 +881,20 @@ mod tests {
         assert!(matches!(r.read(), Read::Msg(_)));
         assert!(matches!(r.read(), Read::Empty));
         assert_eq!(w.room(), Room::Yes);
+    }
+
+    #[test]
+    fn unread_counts_a_message_being_written() {
+        let (mut w, mut r) = queue(0, 0);
+        assert_eq!(w.unread(), (0, false));
+        w.write(msg(60, false));
+        w.write(msg(1000, true));
+        assert_eq!(w.unread(), (1060, true));
+        w.write(msg(40, false));
+        w.flush();
+        assert_eq!(w.unread(), (1100, false));
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert_eq!(w.unread(), (1040, false));
     }
 
     #[test]

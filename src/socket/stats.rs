@@ -24,12 +24,15 @@ pub struct SharedStats {
     pub evictions: AtomicU64,
     pub peers: AtomicU64,
     pub listener_pauses: AtomicU64,
-    /// Bytes held by frames being received on all the socket's connections.
-    pub decoding: AtomicU64,
-    /// The session (key + 1) allowed to decode past its share while the
-    /// decode budget is spent; 0 = nobody. One at a time keeps a message
-    /// larger than any share receivable without letting all of them grow.
-    pub decode_token: AtomicU64,
+    /// Bytes the socket's connections hold for it and it has not read:
+    /// frames being received, messages waiting for room, inbound pipes
+    /// (reported only under a budget).
+    pub inbound_held: AtomicU64,
+    /// The session (key + 1) allowed to read past its share while the
+    /// inbound half of the budget is spent; 0 = nobody. One at a time keeps
+    /// a message larger than any share receivable without letting every
+    /// connection hold one.
+    pub inbound_token: AtomicU64,
 }
 
 impl SharedStats {
