@@ -86,10 +86,12 @@ impl InboundShare {
     }
 }
 
+/// Frees the token if `me` holds it (a plain load first: this runs per read).
 fn give_back(stats: &SharedStats, me: u64) {
-    let _ = stats
-        .inbound_token
-        .compare_exchange(me + 1, 0, Ordering::AcqRel, Ordering::Relaxed);
+    let token = &stats.inbound_token;
+    if token.load(Ordering::Relaxed) == me + 1 {
+        let _ = token.compare_exchange(me + 1, 0, Ordering::AcqRel, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]

@@ -111,9 +111,9 @@ pub struct Session {
     pub last_active: Instant,
     /// A handshake completed since the reactor last asked.
     handshake_news: bool,
-    /// This connection's part in the socket's decode budget.
+    /// This connection's part in the socket's inbound budget.
     inbound: InboundShare,
-    /// Reading paused for the decode budget until then.
+    /// Reading paused for the inbound budget until then.
     read_retry_at: Option<Instant>,
     /// Input was left unread to be fair to other connections.
     more_input: bool,
