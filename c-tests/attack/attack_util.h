@@ -27,6 +27,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include "../procstatus.h"
 #include <unistd.h>
 
 
@@ -197,24 +199,6 @@ static inline long atk_nofile_hard (void)
     return (long) rl.rlim_max;
 }
 
-/* A field of /proc/self/status in kB (VmHWM, VmPeak, VmRSS, VmSize), or -1. */
-static inline long atk_status_kb (const char *field)
-{
-    FILE *f = fopen ("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    long kb = -1;
-    size_t flen = strlen (field);
-    while (fgets (line, sizeof line, f))
-        if (strncmp (line, field, flen) == 0 && line[flen] == ':') {
-            kb = atol (line + flen + 1);
-            break;
-        }
-    fclose (f);
-    return kb;
-}
-
 /* User + system CPU of the whole process so far, in milliseconds. */
 static inline int64_t atk_cpu_ms (void)
 {
@@ -229,8 +213,8 @@ static inline int64_t atk_cpu_ms (void)
 static inline void atk_print_self (void)
 {
     printf (" vmhwm_kb=%ld vmpeak_kb=%ld vmrss_kb=%ld cpu_ms=%lld",
-            atk_status_kb ("VmHWM"), atk_status_kb ("VmPeak"),
-            atk_status_kb ("VmRSS"), (long long) atk_cpu_ms ());
+            status_kb ("VmHWM"), status_kb ("VmPeak"),
+            status_kb ("VmRSS"), (long long) atk_cpu_ms ());
 }
 
 /* Calls fn every tick_ms (when due); fn prints the rest of a TICK line. */

@@ -57,6 +57,24 @@ static void maybe_tick (struct atk_ticker *t)
     fflush (stdout);
 }
 
+/* One send, counted, with the longest time a send took. */
+static void timed_send (void *s, const char *buf, size_t size, int flags)
+{
+    int64_t t0 = atk_now_ms ();
+    int rc = zmq_send (s, buf, size, flags);
+    int64_t took = atk_now_ms () - t0;
+    if (took > max_send_ms)
+        max_send_ms = took;
+    if (rc >= 0) {
+        n_sent++;
+        n_bytes += (long long) size;
+    } else if (zmq_errno () == EAGAIN) {
+        n_failed++;
+    } else if (zmq_errno () != EINTR) {
+        zdie ("zmq_send");
+    }
+}
+
 /* PUB: paced sends; a PUB never blocks (it drops at the HWM). */
 static void run_pub (void *s, size_t size, double rate, struct atk_ticker *t)
 {
@@ -75,19 +93,7 @@ static void run_pub (void *s, size_t size, double rate, struct atk_ticker *t)
         }
         if (size >= 8)
             memcpy (buf, &n_sent, 8);
-        int64_t t0 = atk_now_ms ();
-        int rc = zmq_send (s, buf, size, ZMQ_DONTWAIT);
-        int64_t took = atk_now_ms () - t0;
-        if (took > max_send_ms)
-            max_send_ms = took;
-        if (rc >= 0) {
-            n_sent++;
-            n_bytes += (long long) size;
-        } else if (zmq_errno () == EAGAIN) {
-            n_failed++;
-        } else if (zmq_errno () != EINTR) {
-            zdie ("zmq_send");
-        }
+        timed_send (s, buf, size, ZMQ_DONTWAIT);
         atk_pacer_done (&p);
     }
     free (buf);
@@ -165,19 +171,7 @@ static void run_push (void *s, size_t size, struct atk_ticker *t)
     memset (buf, 'V', size);
     while (!atk_stopping ()) {
         maybe_tick (t);
-        int64_t t0 = atk_now_ms ();
-        int rc = zmq_send (s, buf, size, 0);
-        int64_t took = atk_now_ms () - t0;
-        if (took > max_send_ms)
-            max_send_ms = took;
-        if (rc >= 0) {
-            n_sent++;
-            n_bytes += (long long) size;
-        } else if (zmq_errno () == EAGAIN) {
-            n_failed++;
-        } else if (zmq_errno () != EINTR) {
-            zdie ("zmq_send");
-        }
+        timed_send (s, buf, size, 0);
     }
     free (buf);
 }
