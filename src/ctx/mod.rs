@@ -30,7 +30,7 @@ pub enum InprocConnect {
     /// The endpoint is bound: make a pipe with this peer.
     Bound(InprocPeer),
     /// Not bound yet: here is our end; the other waits in the registry.
-    Pending(PipeEnd),
+    Pending(Box<PipeEnd>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,7 +273,7 @@ impl CtxShared {
             .entry(name.to_string())
             .or_default()
             .push((theirs, me));
-        Ok(InprocConnect::Pending(mine))
+        Ok(InprocConnect::Pending(Box::new(mine)))
     }
 
     // ---- termination ----------------------------------------------------

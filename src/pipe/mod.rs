@@ -92,6 +92,8 @@ struct Shared {
 struct Progress {
     read_msgs: AtomicU64,
     read_bytes: AtomicU64,
+    /// `read_msgs` when the reader last found the queue empty (Release).
+    drained_msgs: AtomicU64,
     /// The writer found the queue full and waits for the low-water mark.
     writer_waiting: AtomicBool,
 }
@@ -160,6 +162,8 @@ pub struct Writer {
     partial_bytes: u64,
     peer_read_msgs: u64,
     peer_read_bytes: u64,
+    /// The reader's last drained point (<= peer_read_msgs).
+    peer_drained_msgs: u64,
     closed: bool,
     /// Found full; writable again only once the reader made half the limit
     /// free (the point where it wakes us), so POLLOUT and send agree.
@@ -198,6 +202,7 @@ pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
         progress: Line(Progress {
             read_msgs: AtomicU64::new(0),
             read_bytes: AtomicU64::new(0),
+            drained_msgs: AtomicU64::new(0),
             writer_waiting: AtomicBool::new(false),
         }),
         written: Line(Written::default()),
@@ -231,6 +236,7 @@ pub fn queue_with(hwm: u64, byte_cap: u64, conflate: bool) -> (Writer, Reader) {
             partial_bytes: 0,
             peer_read_msgs: 0,
             peer_read_bytes: 0,
+            peer_drained_msgs: 0,
             closed: false,
             blocked: false,
             sink: None,
@@ -262,11 +268,14 @@ impl Writer {
         let hwm = self.shared.config.hwm.load(Ordering::Relaxed);
         let cap = self.shared.config.byte_cap.load(Ordering::Relaxed);
         // The reader's progress counts in whole steps of the low-water mark,
-        // as libzmq's writer hears of it: a writer racing its reader admits
-        // no more than HWM messages past the last step (libzmq's count,
-        // which test_proxy_hwm and friends rely on).
+        // as libzmq's writer hears of it, or up to where the reader last
+        // found the queue empty: a writer racing a reader that is still
+        // behind admits no more than libzmq would (test_proxy_hwm's
+        // ceiling), and after a drained queue it gets the whole HWM.
         let step = hwm.div_ceil(2).max(1);
-        let msgs = self.msgs_written - (self.peer_read_msgs - self.peer_read_msgs % step);
+        let stepped = self.peer_read_msgs - self.peer_read_msgs % step;
+        let seen = stepped.max(self.peer_drained_msgs.min(self.peer_read_msgs));
+        let msgs = self.msgs_written - seen;
         (hwm > 0 && msgs >= hwm) || (cap > 0 && self.bytes_written - self.peer_read_bytes >= cap)
     }
 
@@ -332,6 +341,8 @@ impl Writer {
         // every message counted. Both loads are SeqCst: each pairs with the
         // reader's SeqCst store of that counter (see Reader::account).
         let p = &self.shared.progress;
+        // Loaded before read_msgs, so it is never ahead of it.
+        self.peer_drained_msgs = p.drained_msgs.load(Ordering::Acquire);
         self.peer_read_msgs = p.read_msgs.load(Ordering::SeqCst);
         self.peer_read_bytes = p.read_bytes.load(Ordering::SeqCst);
     }
@@ -688,6 +699,7 @@ impl Reader {
     }
 
     fn nothing(&self) -> Read {
+        self.drained();
         if self.closed {
             Read::Closed
         } else {
@@ -698,13 +710,27 @@ impl Reader {
     /// Whether a frame is ready, without taking it.
     pub fn has_data(&mut self) -> bool {
         match &mut self.cons {
-            Some(c) => c.front().is_some() || run_dry(c, &self.shared, &mut self.closed),
+            Some(c) => {
+                let any = c.front().is_some() || run_dry(c, &self.shared, &mut self.closed);
+                if !any {
+                    self.drained();
+                }
+                any
+            }
             None if self.conflate => {
                 self.take_newest();
                 !self.local.is_empty() || self.refill()
             }
             None => self.after_close(),
         }
+    }
+
+    /// Found the queue empty: the writer may count everything read so far.
+    fn drained(&self) {
+        self.shared
+            .progress
+            .drained_msgs
+            .store(self.read_msgs, Ordering::Release);
     }
 
     /// The next frame, without taking it.
@@ -1000,11 +1026,18 @@ mod tests {
         assert_eq!(w.room(), Room::Yes);
         w.write(msg(1, false));
         w.flush();
-        // Everything read: an odd count still leaves room.
+        // Everything read, the queue found empty at an odd count (5): the
+        // writer gets the whole HWM again, not HWM minus the odd one.
         for _ in 0..3 {
             assert!(matches!(r.read(), Read::Msg(_)));
         }
-        assert_eq!(w.room(), Room::Yes);
+        assert!(matches!(r.read(), Read::Empty));
+        for _ in 0..4 {
+            assert_eq!(w.room(), Room::Yes);
+            w.write(msg(1, false));
+            w.flush();
+        }
+        assert_eq!(w.room(), Room::Full);
     }
 
     #[test]

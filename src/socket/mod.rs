@@ -607,7 +607,7 @@ impl Socket {
                             })));
                         mine
                     }
-                    crate::ctx::InprocConnect::Pending(mine) => mine,
+                    crate::ctx::InprocConnect::Pending(mine) => *mine,
                 };
                 let rid = self.opts.connect_routing_id.take();
                 self.attach_named(end, addr.to_string(), rid);
