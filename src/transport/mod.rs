@@ -22,6 +22,7 @@
 #![deny(unsafe_code)]
 
 pub mod endpoint;
+pub mod filter;
 pub mod ipc;
 pub mod resolve;
 mod sys;
@@ -36,4 +37,5 @@ pub use resolve::{
     endpoint_key, peer_address_string, resolve_bind, resolve_connect, resolve_local,
     tcp_endpoint_string, tcp_peer_address,
 };
+pub(crate) use sys::{adopt_listener_fd, peer_cred};
 pub use tcp::{tcp_accept, tcp_connect, tcp_listen, tune_tcp_stream, TcpOptions};
