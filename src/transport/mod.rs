@@ -25,6 +25,7 @@ pub mod endpoint;
 pub mod filter;
 pub mod ipc;
 pub mod resolve;
+pub mod socks5;
 mod sys;
 pub mod tcp;
 
