@@ -11,7 +11,7 @@
 
 use crate::errno::{Errno, ZResult};
 use std::collections::BTreeSet;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// One ZMQ_TCP_ACCEPT_FILTER entry: a network address and a prefix length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +35,12 @@ impl AddressMask {
             .strip_prefix('[')
             .and_then(|a| a.strip_suffix(']'))
             .unwrap_or(addr);
-        let net = match bare.parse::<IpAddr>().map_err(|_| Errno::EINVAL)? {
+        let parsed = bare
+            .parse::<IpAddr>()
+            .ok()
+            .or_else(|| inet_aton(bare).map(IpAddr::V4))
+            .ok_or(Errno::EINVAL)?;
+        let net = match parsed {
             IpAddr::V4(v4) if ipv6 => IpAddr::V6(v4.to_ipv6_mapped()),
             IpAddr::V4(v4) if bare == addr => IpAddr::V4(v4),
             IpAddr::V6(v6) if ipv6 => IpAddr::V6(v6),
@@ -65,6 +70,40 @@ impl AddressMask {
             _ => false,
         }
     }
+}
+
+/// The older IPv4 spellings the C resolver still takes as numeric hosts
+/// (inet_aton: "127.1", "10.0.258", "0x7f.0.0.1", octal with a leading 0).
+fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<u32> = s
+        .split('.')
+        .map(|p| {
+            let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or(p.strip_prefix("0X")) {
+                (h, 16)
+            } else if p.len() > 1 && p.starts_with('0') {
+                (&p[1..], 8)
+            } else {
+                (p, 10)
+            };
+            if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+                return None;
+            }
+            u32::from_str_radix(digits, radix).ok()
+        })
+        .collect::<Option<_>>()?;
+    let (last, head) = parts.split_last()?;
+    if head.len() > 3 || head.iter().any(|&b| b > 0xff) {
+        return None;
+    }
+    let bits = 8 * (4 - head.len() as u32);
+    if bits < 32 && *last >> bits != 0 {
+        return None;
+    }
+    let mut n = *last;
+    for (i, b) in head.iter().enumerate() {
+        n |= b << (24 - 8 * i as u32);
+    }
+    Some(Ipv4Addr::from(n))
 }
 
 /// strtol's reading of a decimal: optional blanks and sign, then digits up
@@ -185,6 +224,28 @@ mod tests {
         assert!(AddressMask::parse("10.1.1.1/33", true).is_ok());
         assert_eq!(AddressMask::parse("::1/129", true), Err(Errno::EINVAL));
         assert_eq!(AddressMask::parse("[10.1.1.1]", false), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn old_ipv4_spellings_are_numeric() {
+        let v4 = |s: &str| inet_aton(s).map(|a| a.to_string());
+        assert_eq!(v4("1.2.3").as_deref(), Some("1.2.0.3"));
+        assert_eq!(v4("127.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(v4("0x7f.0.0.01").as_deref(), Some("127.0.0.1"));
+        assert_eq!(v4("16909060").as_deref(), Some("1.2.3.4"));
+        for bad in [
+            "",
+            "1..2",
+            "1.2.3.4.5",
+            "256.1",
+            "1.2.65536",
+            "08",
+            "0x",
+            "a.b",
+        ] {
+            assert_eq!(inet_aton(bad), None, "{bad}");
+        }
+        assert!(AddressMask::parse("1.2.3/24", false).is_ok());
     }
 
     #[test]
