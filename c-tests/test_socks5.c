@@ -5,8 +5,9 @@
  * as ATYP 1) and as a name (ATYP 3, resolved by the proxy). A proxy that
  * answers with the wrong version, refuses the CONNECT or rejects the
  * password gets nothing through, and the client keeps retrying without
- * harm (the proxy sees several attempts); that part runs against Rampart
- * only, since libzmq 4.3.4 aborts there. */
+ * harm (the proxy sees several attempts); a proxy that never answers is
+ * given up on after HANDSHAKE_IVL and tried again. That part runs against
+ * Rampart only, since libzmq 4.3.4 aborts (or waits for ever) there. */
 #include "testutil.h"
 #include <poll.h>
 #include <pthread.h>
@@ -17,7 +18,7 @@
 #define OPT_SOCKS_USERNAME 99
 #define OPT_SOCKS_PASSWORD 100
 
-enum mode { NOAUTH, USERPASS, BAD_VERSION, REFUSE, BAD_PASSWORD };
+enum mode { NOAUTH, USERPASS, BAD_VERSION, REFUSE, BAD_PASSWORD, STALL };
 
 struct proxy {
     int listen_fd;
@@ -29,6 +30,8 @@ struct proxy {
     int last_atyp;
     char last_name[256];
     int ok_auth;
+    int stalled[64];
+    int n_stalled;
 };
 
 static int read_full (int fd, void *buf, size_t n)
@@ -165,9 +168,19 @@ static void *proxy_main (void *arg)
         if (c < 0)
             continue;
         px->attempts++;
+        if (px->mode == STALL) {
+            /* Say nothing; keep the connection open (up to a bound). */
+            if (px->n_stalled < 64)
+                px->stalled[px->n_stalled++] = c;
+            else
+                close (c);
+            continue;
+        }
         serve (px, c);
         close (c);
     }
+    for (int i = 0; i < px->n_stalled; i++)
+        close (px->stalled[i]);
     return NULL;
 }
 
@@ -266,6 +279,22 @@ int main (void)
     TEST_ASSERT (seen.attempts >= 2);
     TEST_ASSERT (!through_proxy (ctx, REFUSE, NULL, NULL, "127.0.0.1", &seen));
     TEST_ASSERT (seen.attempts >= 2);
+
+    /* A proxy that accepts and says nothing is given up on after
+     * HANDSHAKE_IVL and tried again (libzmq waits for ever). */
+    pthread_t th;
+    proxy_start (&seen, &th, STALL);
+    void *pull = zmq_socket (ctx, ZMQ_PULL);
+    char via[64];
+    snprintf (via, sizeof via, "127.0.0.1:%d", seen.port);
+    TEST_OK (zmq_setsockopt (pull, ZMQ_SOCKS_PROXY, via, strlen (via)));
+    set_int (pull, ZMQ_HANDSHAKE_IVL, 200);
+    TEST_OK (zmq_connect (pull, "tcp://127.0.0.1:9"));
+    for (int i = 0; i < 300 && seen.attempts < 3; i++)
+        test_sleep_ms (10);
+    TEST_ASSERT (seen.attempts >= 3);
+    close_zero (pull);
+    proxy_stop (&seen, th);
 
     TEST_OK (zmq_ctx_term (ctx));
     return 0;
