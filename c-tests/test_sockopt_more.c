@@ -8,7 +8,8 @@
  *   default 1: any int is a bool, read back as 0/1;
  * - ZMQ_USE_FD: default -1, -2 EINVAL; a pre-made tcp and ipc listening
  *   socket is used by zmq_bind (the ipc file is the application's and is
- *   still there after zmq_unbind);
+ *   still there after zmq_unbind); Rampart refuses a second bind with the
+ *   same fd while the first owns it;
  * - ZMQ_TCP_ACCEPT_FILTER: address/CIDR parsing (EINVAL for names, /33,
  *   "", empty mask, IPv6 without ZMQ_IPV6), write-only; a non-matching
  *   filter keeps a tcp peer out, a matching one (or none after NULL)
@@ -302,6 +303,14 @@ static void test_use_fd (void *ctx)
     TEST_ASSERT (strcmp (last, ep) == 0);
     TEST_OK (zmq_connect (c, ep));
     bounce (b, c);
+    if (is_rampart ()) {
+        /* The fd has an owner now: a second one is refused (libzmq would
+         * take it again and close it twice). */
+        void *b2 = zmq_socket (ctx, ZMQ_PAIR);
+        set_int (b2, ZMQ_USE_FD, fd);
+        TEST_ERRNO (EINVAL, zmq_bind (b2, ep));
+        close_zero (b2);
+    }
     close_zero (c);
     close_zero (b);
 

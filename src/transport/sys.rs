@@ -184,6 +184,36 @@ fn user_uid(name: &[u8]) -> Option<u32> {
     None
 }
 
+/// One owner per socket: the same fd given to a second bind is refused
+/// (libzmq would close it twice, the second time perhaps someone else's
+/// fd). An fd number is remembered with the socket it named when adopted
+/// (device, inode); a number freed and reused names a new socket and may
+/// be adopted again. One entry per fd number: bounded by the fd table.
+#[allow(unsafe_code)]
+fn claim_once(fd: i32) -> io::Result<()> {
+    static ADOPTED: std::sync::Mutex<Vec<(i32, (u64, u64))>> = std::sync::Mutex::new(Vec::new());
+    // SAFETY: zeroed plain C struct, filled by fstat.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a live local of the right type; an invalid fd gives
+    // EBADF and nothing is written.
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let id = (st.st_dev, st.st_ino);
+    let mut adopted = ADOPTED.lock().unwrap_or_else(|e| e.into_inner());
+    match adopted.iter_mut().find(|(n, _)| *n == fd) {
+        Some((_, known)) if *known == id => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+        Some((_, known)) => {
+            *known = id;
+            Ok(())
+        }
+        None => {
+            adopted.push((fd, id));
+            Ok(())
+        }
+    }
+}
+
 /// Takes ownership of a listening socket the application made itself
 /// (ZMQ_USE_FD). The fd must be an open socket in the listening state of
 /// the given family (AF_UNIX for ipc, AF_INET/AF_INET6 for tcp); otherwise
@@ -222,6 +252,7 @@ pub(crate) fn adopt_listener_fd(fd: i32, unix: bool) -> io::Result<socket2::Sock
     {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
+    claim_once(fd)?;
     // SAFETY: the fd is an open stream socket (checked above); the
     // application handed it over with ZMQ_USE_FD, and like libzmq the
     // listener owns and closes it from now on.
@@ -260,6 +291,13 @@ mod tests {
         let fd = l.into_raw_fd();
         let s = adopt_listener_fd(fd, false).unwrap();
         assert!(s.local_addr().is_ok());
+        // Already ours: a second adoption is refused, not a second owner.
+        assert!(adopt_listener_fd(fd, false).is_err());
+        drop(s);
+        // The number reused by a new listener may be adopted again.
+        let l2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let fd2 = l2.into_raw_fd();
+        drop(adopt_listener_fd(fd2, false).unwrap());
     }
 
     #[test]
