@@ -856,7 +856,8 @@ impl Session {
         let Some(c) = self.conn.as_mut() else {
             return Ok(true);
         };
-        if c.connecting {
+        // Nothing of ZMTP goes to a SOCKS proxy before it opened the tunnel.
+        if c.connecting || c.socks.is_some() {
             return Ok(false);
         }
         loop {
