@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+mod sched;
+pub use sched::ThreadParams;
+
 /// What a socket tells the inproc registry about itself.
 #[derive(Clone)]
 pub struct InprocPeer {
@@ -51,10 +54,9 @@ struct State {
     max_msgsz_set: bool,
     /// ZMQ_RAMPART_CTX_BUDGET_MB in bytes; 0 = none.
     budget: u64,
-    /// Shares its id with ZMQ_SOCKET_LIMIT, so it can be set but not read.
-    thread_priority: i32,
-    thread_sched_policy: i32,
-    thread_name_prefix: i32,
+    /// ZMQ_THREAD_*: applied to I/O threads as they start. The priority
+    /// shares its id with ZMQ_SOCKET_LIMIT, so it can be set but not read.
+    threads: ThreadParams,
     sockets: HashMap<u64, Arc<SocketShared>>,
     io: Vec<IoThread>,
     inproc: HashMap<String, InprocPeer>,
@@ -83,9 +85,7 @@ impl CtxShared {
                 blocky: true,
                 max_msgsz: i32::MAX,
                 max_msgsz_set: false,
-                thread_priority: -1,
-                thread_sched_policy: -1,
-                thread_name_prefix: -1,
+                threads: ThreadParams::default(),
                 sockets: HashMap::new(),
                 io: Vec::new(),
                 inproc: HashMap::new(),
@@ -114,10 +114,18 @@ impl CtxShared {
                 st.max_msgsz = val;
                 st.max_msgsz_set = true;
             }
-            ZMQ_THREAD_PRIORITY if val >= -1 => st.thread_priority = val,
-            ZMQ_THREAD_SCHED_POLICY if val >= -1 => st.thread_sched_policy = val,
-            ZMQ_THREAD_NAME_PREFIX => st.thread_name_prefix = val,
-            ZMQ_THREAD_AFFINITY_CPU_ADD | ZMQ_THREAD_AFFINITY_CPU_REMOVE if val >= 0 => {}
+            // As libzmq: the defaults (-1) cannot be set back explicitly.
+            ZMQ_THREAD_PRIORITY if val >= 0 => st.threads.priority = val,
+            ZMQ_THREAD_SCHED_POLICY if val >= 0 => st.threads.sched_policy = val,
+            ZMQ_THREAD_NAME_PREFIX => st.threads.name_prefix = val.to_string(),
+            ZMQ_THREAD_AFFINITY_CPU_ADD if val >= 0 => {
+                st.threads.affinity.insert(val);
+            }
+            ZMQ_THREAD_AFFINITY_CPU_REMOVE if val >= 0 => {
+                if !st.threads.affinity.remove(&val) {
+                    return Err(Errno::EINVAL);
+                }
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())
@@ -134,8 +142,8 @@ impl CtxShared {
             ZMQ_MAX_MSGSZ => st.max_msgsz,
             ZMQ_MSG_T_SIZE => 64,
             ZMQ_RAMPART_CTX_BUDGET_MB => (st.budget >> 20).min(i32::MAX as u64) as i32,
-            ZMQ_THREAD_SCHED_POLICY => st.thread_sched_policy,
-            ZMQ_THREAD_NAME_PREFIX => st.thread_name_prefix,
+            ZMQ_THREAD_SCHED_POLICY => st.threads.sched_policy,
+            ZMQ_THREAD_NAME_PREFIX => st.threads.name_prefix_number(),
             ZMQ_RAMPART_PROFILE => match self.defaults.profile {
                 crate::guard::Profile::Compat => RAMPART_PROFILE_COMPAT,
                 crate::guard::Profile::Default => RAMPART_PROFILE_DEFAULT,
@@ -203,8 +211,8 @@ impl CtxShared {
         }
         if st.io.is_empty() {
             for n in 0..st.io_threads_n.max(1) {
-                st.io
-                    .push(IoThread::start(n as usize).map_err(|_| Errno::EMFILE)?);
+                let t = IoThread::start(n as usize, &st.threads).map_err(|_| Errno::EMFILE)?;
+                st.io.push(t);
             }
         }
         st.io.get(i % st.io.len()).cloned().ok_or(Errno::EMTHREAD)

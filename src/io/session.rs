@@ -56,6 +56,8 @@ pub enum EndReason {
     Displaced,
     /// The socket gave up on this peer for stalling (stalled-peer eviction).
     Evicted,
+    /// The SOCKS5 proxy refused or broke the negotiation.
+    Socks(transport::socks5::Error),
 }
 
 pub enum Origin {
@@ -73,6 +75,8 @@ struct Conn {
     connect_deadline: Option<Instant>,
     peer_address: String,
     handshaken: bool,
+    /// ZMQ_SOCKS_PROXY negotiation still in progress (ZMTP waits for it).
+    socks: Option<transport::socks5::Client>,
 }
 
 impl Conn {
@@ -279,6 +283,7 @@ impl Session {
             connect_deadline,
             peer_address,
             handshaken: false,
+            socks: None,
         }
     }
 
@@ -412,7 +417,17 @@ impl Session {
             return;
         };
         let topts = self.opts.tcp_options();
+        let mut socks = None;
         let attempt = match endpoint {
+            // Through a SOCKS5 proxy: connect to it; the endpoint's host
+            // is the proxy's to resolve.
+            Endpoint::Tcp(a) if !self.opts.socks_proxy.is_empty() => socks_start(a, &self.opts)
+                .and_then(|(client, proxy)| {
+                    socks = Some(client);
+                    transport::resolve_connect(&proxy, &topts)
+                })
+                .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
+                .map(|s| (Stream::Tcp(s), true)),
             Endpoint::Tcp(a) => transport::resolve_connect(a, &topts)
                 .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
                 .map(|s| (Stream::Tcp(s), true)),
@@ -427,6 +442,7 @@ impl Session {
                     Stream::Tcp(_) => String::new(),
                 };
                 let mut c = self.new_conn(stream, connecting, peer, now);
+                c.socks = socks;
                 if c.stream.register(reg, Token(self.key as usize)).is_err() {
                     self.schedule_reconnect(now);
                     return;
@@ -509,19 +525,19 @@ impl Session {
                 Ok(true) => {
                     c.connecting = false;
                     c.connect_deadline = None;
-                    match &c.stream {
-                        Stream::Tcp(s) => {
-                            let _ = transport::tune_tcp_stream(s, &self.opts.tcp_options());
-                            c.peer_address = transport::tcp_peer_address(s);
-                        }
-                        Stream::Unix(s) => c.peer_address = transport::ipc_peer_address(s),
+                    if c.socks.is_none() {
+                        self.connected();
                     }
-                    let fd = c.fd();
-                    self.other_end = c.stream.end_uri(true);
-                    self.event(ZMQ_EVENT_CONNECTED, fd);
                 }
                 Ok(false) => return None,
                 Err(_) => return Some(EndReason::ConnectFailed),
+            }
+        }
+        if self.conn.as_ref().is_some_and(|c| c.socks.is_some()) {
+            match self.socks_step() {
+                Ok(true) => self.connected(),
+                Ok(false) => return None,
+                Err(r) => return Some(r),
             }
         }
         if let Err(r) = self.pump_in(now) {
@@ -545,6 +561,62 @@ impl Session {
             return Some(EndReason::Eof);
         }
         None
+    }
+
+    /// The connection is up (through the proxy, if any): tune it and say so.
+    fn connected(&mut self) {
+        let Some(c) = self.conn.as_mut() else { return };
+        match &c.stream {
+            Stream::Tcp(s) => {
+                let _ = transport::tune_tcp_stream(s, &self.opts.tcp_options());
+                c.peer_address = transport::tcp_peer_address(s);
+            }
+            Stream::Unix(s) => c.peer_address = transport::ipc_peer_address(s),
+        }
+        let fd = c.fd();
+        self.other_end = c.stream.end_uri(true);
+        self.event(ZMQ_EVENT_CONNECTED, fd);
+    }
+
+    /// Moves the SOCKS5 negotiation on as far as the socket allows: true
+    /// once the tunnel is open. Reads only what the reply still needs, so
+    /// ZMTP bytes behind it stay for the codec.
+    fn socks_step(&mut self) -> Result<bool, EndReason> {
+        let Some(c) = self.conn.as_mut() else {
+            return Ok(false);
+        };
+        let Some(sc) = c.socks.as_mut() else {
+            return Ok(true);
+        };
+        // Every turn moves at least one byte of a negotiation that is at
+        // most about 1 KiB each way, so this bound is never the one hit.
+        for _ in 0..4096 {
+            let out = sc.output();
+            if !out.is_empty() {
+                match c.stream.write_vectored(&[IoSlice::new(out)]) {
+                    Ok(0) => return Err(EndReason::Eof),
+                    Ok(n) => sc.consumed(n),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(EndReason::Io(e)),
+                }
+                continue;
+            }
+            if sc.is_done() {
+                c.socks = None;
+                return Ok(true);
+            }
+            let mut buf = [0u8; 262];
+            let want = sc.wants().min(buf.len());
+            match c.stream.read(&mut buf[..want]) {
+                Ok(0) => return Err(EndReason::Eof),
+                Ok(n) => sc.feed(&buf[..n]).map_err(EndReason::Socks)?,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(EndReason::Io(e)),
+            }
+        }
+        Err(EndReason::Socks(transport::socks5::Error::Unexpected))
     }
 
     fn pump_in(&mut self, now: Instant) -> Result<(), EndReason> {
@@ -698,6 +770,8 @@ impl Session {
             meta.set(k, v);
         }
         meta.set("Peer-Address", c.peer_address.as_bytes());
+        // The fd behind the deprecated ZMQ_SRCFD, as libzmq keeps it.
+        meta.set("__fd", c.fd().to_string().as_bytes());
         let intro = introduction(&info.routing_id, Some(Arc::new(meta)));
         self.reconnect_ivl = Duration::from_millis(self.opts.reconnect_ivl.max(0) as u64);
         if self.pipe.is_none() {
@@ -782,7 +856,8 @@ impl Session {
         let Some(c) = self.conn.as_mut() else {
             return Ok(true);
         };
-        if c.connecting {
+        // Nothing of ZMTP goes to a SOCKS proxy before it opened the tunnel.
+        if c.connecting || c.socks.is_some() {
             return Ok(false);
         }
         loop {
@@ -806,8 +881,9 @@ impl Session {
         if let Some(mut c) = self.conn.take() {
             c.stream.deregister(reg);
             let fd = c.fd();
-            if c.connecting {
-                // Never established: only the socket is gone.
+            if c.connecting || c.socks.is_some() {
+                // Never established (or the proxy never opened the
+                // tunnel): only the socket is gone.
                 self.event(ZMQ_EVENT_CLOSED, fd);
             } else {
                 self.report_end(&reason, c.handshaken);
@@ -928,4 +1004,22 @@ fn jitter(max: Duration) -> Duration {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(ms);
     Duration::from_millis(h.finish() % ms)
+}
+
+/// The SOCKS5 client for `a` and the proxy to connect to
+/// (ZMQ_SOCKS_PROXY is `host:port`, optionally `source;host:port`).
+fn socks_start(
+    a: &transport::TcpAddr,
+    o: &Options,
+) -> crate::errno::ZResult<(transport::socks5::Client, transport::TcpAddr)> {
+    use crate::errno::Errno;
+    let proxy = match transport::parse(&format!("tcp://{}", o.socks_proxy))? {
+        Endpoint::Tcp(p) => p,
+        _ => return Err(Errno::EINVAL),
+    };
+    let target = transport::socks5::Target::from_host(&a.addr.host);
+    let creds = Some((o.socks_username.as_slice(), o.socks_password.as_slice()));
+    let client = transport::socks5::Client::new(&target, a.addr.port.number(), creds)
+        .map_err(|_| Errno::EINVAL)?;
+    Ok((client, proxy))
 }

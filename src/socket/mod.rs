@@ -497,11 +497,30 @@ impl Socket {
             Endpoint::Tcp(ref a) => {
                 let topts = self.opts.tcp_options();
                 let listener = transport::resolve_bind(a, &topts)
-                    .and_then(|sa| transport::tcp_listen(sa, &topts))
+                    .and_then(|sa| match self.opts.use_fd {
+                        // ZMQ_USE_FD: the address is checked, the
+                        // application's listening socket is used as is.
+                        -1 => transport::tcp_listen(sa, &topts),
+                        fd => adopt_fd(fd, false).map(|s| {
+                            mio::net::TcpListener::from_std(std::net::TcpListener::from(s))
+                        }),
+                    })
                     .inspect_err(|e| self.bind_failed(addr, *e))?;
                 let local = listener.local_addr().map_err(Errno::from)?;
                 let resolved = transport::tcp_endpoint_string(local);
                 self.start_listener(crate::io::Listener::Tcp(listener), addr, resolved, None)
+            }
+            Endpoint::Ipc(ref a) if self.opts.use_fd != -1 => {
+                // The application made (and will remove) the socket file:
+                // nothing to unlink on unbind, as in libzmq.
+                if matches!(a, transport::IpcAddr::Wildcard) {
+                    return Err(Errno::EINVAL);
+                }
+                let listener = adopt_fd(self.opts.use_fd, true)
+                    .map(|s| mio::net::UnixListener::from_std(s.into()))
+                    .inspect_err(|e| self.bind_failed(addr, *e))?;
+                let resolved = format!("ipc://{a}");
+                self.start_listener(crate::io::Listener::Unix(listener), addr, resolved, None)
             }
             Endpoint::Ipc(ref a) => {
                 let (listener, bound) = transport::ipc_listen(a, self.opts.backlog)
@@ -747,6 +766,11 @@ impl Socket {
 
 /// Parses an endpoint; udp is only for RADIO/DISH/DGRAM, which this socket
 /// is not (ENOCOMPATPROTO, as libzmq says).
+/// A ZMQ_USE_FD listening socket, owned by the listener from now on.
+fn adopt_fd(fd: i32, unix: bool) -> ZResult<socket2::Socket> {
+    transport::adopt_listener_fd(fd, unix).map_err(Errno::from)
+}
+
 fn parse_for_type(addr: &str, connect: bool, socket_type: i32) -> ZResult<Endpoint> {
     if addr.starts_with("udp://") {
         return Err(Errno::ENOCOMPATPROTO);

@@ -7,6 +7,7 @@
 use crate::consts::*;
 use crate::errno::{Errno, ZResult};
 use crate::guard::Defaults;
+use crate::transport::filter::{AddressMask, IpcFilters};
 
 /// A value read with zmq_getsockopt, encoded by the ffi layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +84,16 @@ pub struct Options {
     pub socket_budget: u64,
     /// Rampart: accept ZMTP 1.0/2.0 peers.
     pub accept_legacy: bool,
+    /// ZMQ_TCP_ACCEPT_FILTER entries (empty: accept every peer).
+    pub tcp_accept_filters: Vec<AddressMask>,
+    /// ZMQ_IPC_FILTER_UID/_GID/_PID.
+    pub ipc_filters: IpcFilters,
+    /// ZMQ_SOCKS_USERNAME / ZMQ_SOCKS_PASSWORD (empty username: no auth).
+    pub socks_username: Vec<u8>,
+    pub socks_password: Vec<u8>,
+    /// Stored and reported only (Windows loopback / multicast options).
+    pub loopback_fastpath: bool,
+    pub multicast_loop: bool,
 }
 
 fn int(v: &[u8]) -> ZResult<i32> {
@@ -124,6 +135,36 @@ fn ranged(v: &[u8], min: i32, max: i32) -> ZResult<i32> {
         return Err(Errno::EINVAL);
     }
     Ok(n)
+}
+
+/// libzmq's "any int is a bool" options.
+fn relaxed_bool(v: &[u8]) -> ZResult<bool> {
+    Ok(int(v)? != 0)
+}
+
+/// A uid/gid/pid filter entry: exactly 4 bytes; an empty value (NULL, 0)
+/// clears the set, which `set` sees as an empty slice.
+fn id_entry(v: &[u8]) -> ZResult<Option<u32>> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let b: [u8; 4] = v.try_into().map_err(|_| Errno::EINVAL)?;
+    Ok(Some(u32::from_ne_bytes(b)))
+}
+
+/// Options for which libzmq tells a NULL value from an empty non-NULL one:
+/// NULL with length 0 clears them, a non-NULL pointer with length 0 is
+/// EINVAL. The ffi layer asks before it turns the pointer into a slice.
+pub fn empty_value_needs_null(opt: i32) -> bool {
+    matches!(
+        opt,
+        ZMQ_SOCKS_PROXY
+            | ZMQ_BINDTODEVICE
+            | ZMQ_TCP_ACCEPT_FILTER
+            | ZMQ_IPC_FILTER_UID
+            | ZMQ_IPC_FILTER_GID
+            | ZMQ_IPC_FILTER_PID
+    )
 }
 
 /// Strings may come with or without a trailing NUL.
@@ -188,6 +229,12 @@ impl Options {
             subscription_memory: d.subscription_memory,
             socket_budget: d.socket_budget,
             accept_legacy: d.accept_legacy,
+            tcp_accept_filters: Vec::new(),
+            ipc_filters: IpcFilters::default(),
+            socks_username: Vec::new(),
+            socks_password: Vec::new(),
+            loopback_fastpath: false,
+            multicast_loop: true,
         }
     }
 
@@ -245,12 +292,16 @@ impl Options {
             ZMQ_HEARTBEAT_IVL => self.heartbeat_ivl = ranged(v, 0, i32::MAX)?,
             ZMQ_HEARTBEAT_TTL => {
                 // Sent in deciseconds over 16 bits.
-                let n = ranged(v, 0, 6_553_599)?;
-                self.heartbeat_ttl = n / 100 * 100;
+                // libzmq checks the value after dividing: -99..-1 read as 0.
+                let n = int(v)? / 100;
+                if !(0..=65_535).contains(&n) {
+                    return Err(Errno::EINVAL);
+                }
+                self.heartbeat_ttl = n * 100;
             }
             // -1 (the interval) is the default only: libzmq refuses to set it.
             ZMQ_HEARTBEAT_TIMEOUT => self.heartbeat_timeout = ranged(v, 0, i32::MAX)?,
-            ZMQ_INVERT_MATCHING => self.invert_matching = bool_int(v)?,
+            ZMQ_INVERT_MATCHING => self.invert_matching = relaxed_bool(v)?,
             ZMQ_CONFLATE => self.conflate = bool_int(v)?,
             ZMQ_ZAP_DOMAIN => {
                 if v.len() > 255 {
@@ -266,6 +317,50 @@ impl Options {
                 self.bind_to_device = string(v)?;
             }
             ZMQ_USE_FD => self.use_fd = ranged(v, -1, i32::MAX)?,
+            ZMQ_SOCKS_USERNAME | ZMQ_SOCKS_PASSWORD => {
+                // NULL and "" both clear; at most 255 bytes (RFC 1929).
+                if v.len() > 255 {
+                    return Err(Errno::EINVAL);
+                }
+                let v = v.strip_suffix(&[0]).unwrap_or(v).to_vec();
+                if opt == ZMQ_SOCKS_USERNAME {
+                    self.socks_username = v;
+                } else {
+                    self.socks_password = v;
+                }
+            }
+            ZMQ_TCP_ACCEPT_FILTER => {
+                if v.is_empty() {
+                    self.tcp_accept_filters.clear();
+                } else {
+                    if v.len() > 255 {
+                        return Err(Errno::EINVAL);
+                    }
+                    // libzmq reads the value as a C string.
+                    let s = v.split(|&b| b == 0).next().unwrap_or_default();
+                    let s = std::str::from_utf8(s).map_err(|_| Errno::EINVAL)?;
+                    let mask = AddressMask::parse(s, self.ipv6)?;
+                    self.tcp_accept_filters.push(mask);
+                }
+            }
+            ZMQ_IPC_FILTER_UID => match id_entry(v)? {
+                Some(uid) => {
+                    self.ipc_filters.uids.insert(uid);
+                }
+                None => self.ipc_filters.uids.clear(),
+            },
+            ZMQ_IPC_FILTER_GID => match id_entry(v)? {
+                Some(gid) => self.ipc_filters.add_gid(gid),
+                None => self.ipc_filters.clear_gids(),
+            },
+            ZMQ_IPC_FILTER_PID => match id_entry(v)? {
+                Some(pid) => {
+                    self.ipc_filters.pids.insert(pid as i32);
+                }
+                None => self.ipc_filters.pids.clear(),
+            },
+            ZMQ_LOOPBACK_FASTPATH => self.loopback_fastpath = relaxed_bool(v)?,
+            ZMQ_MULTICAST_LOOP => self.multicast_loop = relaxed_bool(v)?,
             ZMQ_MULTICAST_MAXTPDU => self.multicast_maxtpdu = ranged(v, 1, i32::MAX)?,
             ZMQ_PLAIN_SERVER => {
                 self.plain_server = bool_int(v)?;
@@ -358,6 +453,10 @@ impl Options {
             ZMQ_SOCKS_PROXY => Str(self.socks_proxy.clone()),
             ZMQ_BINDTODEVICE => Str(self.bind_to_device.clone()),
             ZMQ_USE_FD => Int(self.use_fd),
+            ZMQ_SOCKS_USERNAME => Str(String::from_utf8_lossy(&self.socks_username).into_owned()),
+            ZMQ_SOCKS_PASSWORD => Str(String::from_utf8_lossy(&self.socks_password).into_owned()),
+            ZMQ_LOOPBACK_FASTPATH => Int(self.loopback_fastpath as i32),
+            ZMQ_MULTICAST_LOOP => Int(self.multicast_loop as i32),
             ZMQ_MULTICAST_MAXTPDU => Int(self.multicast_maxtpdu),
             ZMQ_MECHANISM => Int(self.mechanism),
             ZMQ_PLAIN_SERVER => Int(self.plain_server as i32),
