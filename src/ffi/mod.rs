@@ -51,6 +51,7 @@ mod ctx;
 mod handles;
 pub mod msg;
 pub mod poll;
+mod proxy;
 mod socket;
 mod stubs;
 mod util;

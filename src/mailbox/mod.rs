@@ -82,19 +82,26 @@ impl<T> Mailbox<T> {
     /// command came. Never spins on a single CPU, where it would only delay
     /// the sender.
     pub fn spin_for_command(&self, limit: Duration) -> bool {
+        Self::spin_for_any(&[self], limit)
+    }
+
+    /// `spin_for_command` over several mailboxes (one thread owning several
+    /// sockets, e.g. zmq_proxy): whether any got a command.
+    pub fn spin_for_any(mailboxes: &[&Self], limit: Duration) -> bool {
+        let any = || mailboxes.iter().any(|m| m.has_pending());
         if !several_cpus() {
-            return self.has_pending();
+            return any();
         }
         let start = Instant::now();
         loop {
             for _ in 0..64 {
-                if self.has_pending() {
+                if any() {
                     return true;
                 }
                 std::hint::spin_loop();
             }
             if start.elapsed() >= limit {
-                return self.has_pending();
+                return any();
             }
         }
     }

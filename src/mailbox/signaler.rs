@@ -73,7 +73,41 @@ impl Signaler {
         Ok(rc > 0)
     }
 
+    /// Waits until one of `signalers` is readable (a thread that owns several
+    /// sockets, e.g. zmq_proxy); no timeout. EINTR when a signal interrupted.
+    pub fn wait_any(signalers: &[&Signaler]) -> Result<(), crate::errno::Errno> {
+        let mut fds: Vec<libc::pollfd> = signalers
+            .iter()
+            .map(|s| libc::pollfd {
+                fd: s.fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        // SAFETY: fds is a valid array of fds.len() pollfds.
+        let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+        if rc < 0 {
+            return Err(crate::errno::Errno::last_os());
+        }
+        Ok(())
+    }
+
     pub fn fd(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_any_returns_when_one_is_signalled() {
+        let a = Signaler::new().unwrap();
+        let b = Signaler::new().unwrap();
+        b.signal();
+        Signaler::wait_any(&[&a, &b]).unwrap();
+        assert!(!a.wait(Some(Duration::ZERO)).unwrap());
+        assert!(b.wait(Some(Duration::ZERO)).unwrap());
     }
 }

@@ -256,12 +256,17 @@ impl Writer {
     }
 
     fn over_limits(&self) -> bool {
-        let msgs = self.msgs_written - self.peer_read_msgs;
-        if msgs == 0 {
+        if self.msgs_written == self.peer_read_msgs {
             return false; // an empty queue always admits one message
         }
         let hwm = self.shared.config.hwm.load(Ordering::Relaxed);
         let cap = self.shared.config.byte_cap.load(Ordering::Relaxed);
+        // The reader's progress counts in whole steps of the low-water mark,
+        // as libzmq's writer hears of it: a writer racing its reader admits
+        // no more than HWM messages past the last step (libzmq's count,
+        // which test_proxy_hwm and friends rely on).
+        let step = hwm.div_ceil(2).max(1);
+        let msgs = self.msgs_written - (self.peer_read_msgs - self.peer_read_msgs % step);
         (hwm > 0 && msgs >= hwm) || (cap > 0 && self.bytes_written - self.peer_read_bytes >= cap)
     }
 
@@ -977,6 +982,28 @@ mod tests {
         }
         assert!(matches!(r.read(), Read::Msg(_)));
         assert!(matches!(r.read(), Read::Msg(_)));
+        assert_eq!(w.room(), Room::Yes);
+    }
+
+    #[test]
+    fn reader_progress_counts_in_low_water_steps() {
+        // hwm 4: the writer hears of reads two at a time, as in libzmq.
+        let (mut w, mut r) = queue(4, 0);
+        for _ in 0..4 {
+            assert_eq!(w.room(), Room::Yes);
+            w.write(msg(1, false));
+            w.flush();
+        }
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert_eq!(w.room(), Room::Full, "one read is less than a step");
+        assert!(matches!(r.read(), Read::Msg(_)));
+        assert_eq!(w.room(), Room::Yes);
+        w.write(msg(1, false));
+        w.flush();
+        // Everything read: an odd count still leaves room.
+        for _ in 0..3 {
+            assert!(matches!(r.read(), Read::Msg(_)));
+        }
         assert_eq!(w.room(), Room::Yes);
     }
 

@@ -11,6 +11,7 @@ pub mod monitor;
 pub mod options;
 pub mod pattern;
 pub mod pipes;
+pub mod proxy;
 pub mod stats;
 mod types;
 
