@@ -56,6 +56,13 @@ pub enum Error {
     InvalidMetadata,
     /// The peer sent an ERROR command; the text is its reason.
     PeerError(String),
+    /// CURVE: a box that does not open (wrong key, tampering), a bad cookie,
+    /// or a failing random number generator.
+    Cryptographic,
+    /// CURVE: a short nonce not above the last one received (replay).
+    InvalidSequence,
+    /// CURVE: the vouch does not bind the client's keys to this server.
+    KeyExchange,
     /// The handshake did not complete within `handshake_ivl`.
     HandshakeTimeout,
     /// No traffic within the heartbeat timeout after our PING, or within the
@@ -88,6 +95,9 @@ impl Error {
                 _ => ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
             }),
             Error::UnexpectedCommand => Some(ZMTP_UNEXPECTED_COMMAND),
+            Error::Cryptographic => Some(ZMTP_CRYPTOGRAPHIC),
+            Error::InvalidSequence => Some(ZMTP_INVALID_SEQUENCE),
+            Error::KeyExchange => Some(ZMTP_KEY_EXCHANGE),
             Error::SocketTypeMismatch | Error::InvalidIdentity | Error::InvalidMetadata => {
                 Some(ZMTP_INVALID_METADATA)
             }
@@ -137,6 +147,9 @@ impl fmt::Display for Error {
             Error::InvalidIdentity => write!(f, "invalid peer identity"),
             Error::InvalidMetadata => write!(f, "too many handshake properties"),
             Error::PeerError(reason) => write!(f, "peer sent ERROR: {reason}"),
+            Error::Cryptographic => write!(f, "CURVE box does not open"),
+            Error::InvalidSequence => write!(f, "CURVE nonce replayed or out of order"),
+            Error::KeyExchange => write!(f, "CURVE vouch does not match"),
             Error::HandshakeTimeout => write!(f, "handshake timed out"),
             Error::HeartbeatTimeout => write!(f, "heartbeat timed out"),
             Error::NotReady => write!(f, "handshake not complete"),

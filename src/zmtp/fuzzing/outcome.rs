@@ -34,6 +34,10 @@ pub(super) fn error_kind(e: &crate::zmtp::Error) -> u16 {
             "ERROR" => 8,
             "PING" => 9,
             "command" => 10,
+            "HELLO" => 23,
+            "WELCOME" => 24,
+            "INITIATE" => 25,
+            "MESSAGE" => 26,
             _ => 11,
         },
         E::UnexpectedCommand => 12,
@@ -44,6 +48,9 @@ pub(super) fn error_kind(e: &crate::zmtp::Error) -> u16 {
         E::HandshakeTimeout => 17,
         E::HeartbeatTimeout => 18,
         E::NotReady => 19,
+        E::Cryptographic => 20,
+        E::InvalidSequence => 21,
+        E::KeyExchange => 22,
     }
 }
 
