@@ -48,6 +48,7 @@ pub(crate) fn guard_void(f: impl FnOnce()) {
 }
 
 mod ctx;
+mod curve;
 mod handles;
 pub mod msg;
 pub mod poll;

@@ -3,7 +3,7 @@
 
 use super::guard_int;
 use crate::errno::Errno;
-use libc::{c_char, c_int, c_void};
+use libc::{c_int, c_void};
 
 /// # Safety
 /// Never dereferences its arguments.
@@ -35,26 +35,6 @@ pub unsafe extern "C" fn zmq_device(
     _type: c_int,
     _frontend: *mut c_void,
     _backend: *mut c_void,
-) -> c_int {
-    guard_int(|| Err(Errno::ENOTSUP))
-}
-
-/// # Safety
-/// Never dereferences its arguments.
-#[no_mangle]
-pub unsafe extern "C" fn zmq_curve_keypair(
-    _z85_public_key: *mut c_char,
-    _z85_secret_key: *mut c_char,
-) -> c_int {
-    guard_int(|| Err(Errno::ENOTSUP))
-}
-
-/// # Safety
-/// Never dereferences its arguments.
-#[no_mangle]
-pub unsafe extern "C" fn zmq_curve_public(
-    _z85_public_key: *mut c_char,
-    _z85_secret_key: *const c_char,
 ) -> c_int {
     guard_int(|| Err(Errno::ENOTSUP))
 }

@@ -7,6 +7,8 @@
 use crate::consts::*;
 use crate::errno::{Errno, ZResult};
 use crate::guard::Defaults;
+use crate::util::z85;
+use crate::zmtp::mechanism::curve::{CurveConfig, SecretBytes, KEY_LEN};
 
 /// A value read with zmq_getsockopt, encoded by the ffi layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +20,9 @@ pub enum OptValue {
     Bin(Vec<u8>),
     /// String value (NUL terminated on the way out).
     Str(String),
+    /// A CURVE key: binary when the caller's buffer is 32 bytes, Z85 text
+    /// plus NUL when it is 41, else EINVAL (libzmq's rule).
+    CurveKey([u8; 32]),
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +69,11 @@ pub struct Options {
     pub plain_username: Vec<u8>,
     pub plain_password: Vec<u8>,
     pub mechanism: i32,
+    /// ZMQ_CURVE_SERVER and the three CURVE keys (all zero until set).
+    pub curve_server: bool,
+    pub curve_public: [u8; 32],
+    pub curve_secret: SecretBytes,
+    pub curve_server_key: [u8; 32],
     pub metadata: Vec<(String, Vec<u8>)>,
     /// Rampart: cap on handshake frames (None = MAXMSGSIZE, like libzmq).
     pub handshake_frame_cap: Option<u64>,
@@ -126,6 +136,18 @@ fn ranged(v: &[u8], min: i32, max: i32) -> ZResult<i32> {
     Ok(n)
 }
 
+/// A CURVE key: 32 bytes, or 40 Z85 characters (41 with a NUL), as libzmq.
+fn curve_key(v: &[u8]) -> ZResult<[u8; KEY_LEN]> {
+    let mut key = [0u8; KEY_LEN];
+    match v.len() {
+        KEY_LEN => key.copy_from_slice(v),
+        40 => z85::decode_into(v, &mut key)?,
+        41 if v[40] == 0 => z85::decode_into(&v[..40], &mut key)?,
+        _ => return Err(Errno::EINVAL),
+    }
+    Ok(key)
+}
+
 /// Strings may come with or without a trailing NUL.
 fn string(v: &[u8]) -> ZResult<String> {
     let v = v.strip_suffix(&[0]).unwrap_or(v);
@@ -177,6 +199,10 @@ impl Options {
             plain_username: Vec::new(),
             plain_password: Vec::new(),
             mechanism: ZMQ_NULL,
+            curve_server: false,
+            curve_public: [0; KEY_LEN],
+            curve_secret: SecretBytes::new([0; KEY_LEN]),
+            curve_server_key: [0; KEY_LEN],
             metadata: Vec::new(),
             handshake_frame_cap: d.handshake_frame_cap,
             pipe_byte_cap: d.pipe_byte_cap,
@@ -287,6 +313,27 @@ impl Options {
                 self.plain_server = false;
                 self.mechanism = if v.is_empty() { ZMQ_NULL } else { ZMQ_PLAIN };
             }
+            ZMQ_CURVE_SERVER => {
+                self.curve_server = bool_int(v)?;
+                self.mechanism = if self.curve_server {
+                    ZMQ_CURVE
+                } else {
+                    ZMQ_NULL
+                };
+            }
+            ZMQ_CURVE_PUBLICKEY => {
+                self.curve_public = curve_key(v)?;
+                self.mechanism = ZMQ_CURVE;
+            }
+            ZMQ_CURVE_SECRETKEY => {
+                self.curve_secret = SecretBytes::new(curve_key(v)?);
+                self.mechanism = ZMQ_CURVE;
+            }
+            ZMQ_CURVE_SERVERKEY => {
+                self.curve_server_key = curve_key(v)?;
+                self.curve_server = false;
+                self.mechanism = ZMQ_CURVE;
+            }
             ZMQ_METADATA => {
                 let s = string(v)?;
                 let (k, val) = s.split_once(':').ok_or(Errno::EINVAL)?;
@@ -363,6 +410,10 @@ impl Options {
             ZMQ_PLAIN_SERVER => Int(self.plain_server as i32),
             ZMQ_PLAIN_USERNAME => Str(String::from_utf8_lossy(&self.plain_username).into_owned()),
             ZMQ_PLAIN_PASSWORD => Str(String::from_utf8_lossy(&self.plain_password).into_owned()),
+            ZMQ_CURVE_SERVER => Int((self.curve_server && self.mechanism == ZMQ_CURVE) as i32),
+            ZMQ_CURVE_PUBLICKEY => CurveKey(self.curve_public),
+            ZMQ_CURVE_SECRETKEY => CurveKey(*self.curve_secret.as_bytes()),
+            ZMQ_CURVE_SERVERKEY => CurveKey(self.curve_server_key),
             ZMQ_THREAD_SAFE => Int(0),
             ZMQ_RAMPART_PIPE_BYTE_CAP => as_i64(self.pipe_byte_cap),
             ZMQ_RAMPART_MAX_CONNECTIONS => as_i64(self.max_connections),
@@ -418,6 +469,16 @@ impl Options {
         }
     }
 
+    /// The CURVE settings, when CURVE is the mechanism.
+    pub fn curve_config(&self) -> Option<CurveConfig> {
+        (self.mechanism == ZMQ_CURVE).then(|| CurveConfig {
+            as_server: self.curve_server,
+            public: self.curve_public,
+            secret: self.curve_secret.clone(),
+            server_key: self.curve_server_key,
+        })
+    }
+
     /// MAXMSGSIZE as a limit (None = unlimited).
     pub fn max_msg_size_limit(&self) -> Option<u64> {
         u64::try_from(self.max_msg_size).ok()
@@ -463,6 +524,50 @@ mod tests {
         assert_eq!(o.get(ZMQ_RECONNECT_IVL), Ok(OptValue::Int(100)));
         assert_eq!(o.get(ZMQ_BACKLOG), Ok(OptValue::Int(100)));
         assert_eq!(o.get(ZMQ_ROUTER_MANDATORY), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn curve_keys() {
+        let mut o = opts();
+        let z = b"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+        let bin = z85::decode(z).unwrap();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        assert_eq!(o.set(ZMQ_CURVE_PUBLICKEY, z), Ok(()));
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_CURVE)));
+        let mut with_nul = z.to_vec();
+        with_nul.push(0);
+        assert_eq!(o.set(ZMQ_CURVE_SECRETKEY, &with_nul), Ok(()));
+        assert_eq!(o.set(ZMQ_CURVE_SERVERKEY, &bin), Ok(()));
+        for opt in [
+            ZMQ_CURVE_PUBLICKEY,
+            ZMQ_CURVE_SECRETKEY,
+            ZMQ_CURVE_SERVERKEY,
+        ] {
+            assert_eq!(
+                o.get(opt),
+                Ok(OptValue::CurveKey(bin.clone().try_into().unwrap()))
+            );
+        }
+        with_nul[40] = b'x';
+        for bad in [&with_nul[..], &z[..39], &bin[..31], b"", &[b'~'; 40]] {
+            assert_eq!(o.set(ZMQ_CURVE_SECRETKEY, bad), Err(Errno::EINVAL));
+        }
+        assert_eq!(o.get(ZMQ_CURVE_SERVER), Ok(OptValue::Int(0)));
+        assert_eq!(o.set(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()), Ok(()));
+        assert_eq!(o.get(ZMQ_CURVE_SERVER), Ok(OptValue::Int(1)));
+        assert!(o.curve_config().unwrap().as_server);
+        assert_eq!(
+            o.set(ZMQ_CURVE_SERVER, &2i32.to_ne_bytes()),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(o.set(ZMQ_CURVE_SERVER, &0i32.to_ne_bytes()), Ok(()));
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        assert!(o.curve_config().is_none());
+        // A server key makes a client.
+        o.set(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
+        o.set(ZMQ_CURVE_SERVERKEY, &bin).unwrap();
+        assert_eq!(o.get(ZMQ_CURVE_SERVER), Ok(OptValue::Int(0)));
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_CURVE)));
     }
 
     #[test]

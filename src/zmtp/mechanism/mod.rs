@@ -5,7 +5,7 @@
 //! CURVE will also need a per-frame encode/decode hook after the handshake;
 //! that hook does not exist yet.
 
-pub(crate) mod curve;
+pub mod curve;
 pub(crate) mod null;
 
 use super::command::{self, Command, Properties};
