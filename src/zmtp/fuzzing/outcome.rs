@@ -34,6 +34,9 @@ pub(super) fn error_kind(e: &crate::zmtp::Error) -> u16 {
             "ERROR" => 8,
             "PING" => 9,
             "command" => 10,
+            "HELLO" => 20,
+            "WELCOME" => 21,
+            "INITIATE" => 22,
             _ => 11,
         },
         E::UnexpectedCommand => 12,
@@ -44,6 +47,11 @@ pub(super) fn error_kind(e: &crate::zmtp::Error) -> u16 {
         E::HandshakeTimeout => 17,
         E::HeartbeatTimeout => 18,
         E::NotReady => 19,
+        E::AuthFailed(_) => 23,
+        E::ZapProtocol { .. } => 24,
+        E::ZapUnavailable => 25,
+        E::Cryptographic => 26,
+        E::UnexpectedZapReply => 27,
     }
 }
 
