@@ -243,7 +243,7 @@ impl Session {
         zmtp::Config {
             socket_type: o.socket_type,
             routing_id: o.routing_id.clone(),
-            as_server: false,
+            security: self.opts.security(),
             max_msg_size: max_msg,
             handshake_frame_cap: o.handshake_frame_cap.or(max_msg).unwrap_or(u64::MAX),
             metadata: o.metadata.clone(),
@@ -660,6 +660,11 @@ impl Session {
             match c.codec.poll_event(now).map_err(EndReason::Protocol)? {
                 None => return Ok(true),
                 Some(zmtp::Event::HandshakeDone(info)) => self.handshake_done(info),
+                Some(zmtp::Event::ZapRequest(req)) => {
+                    // No ZAP routing yet: answered as if no handler is bound.
+                    let _ = req;
+                    c.codec.zap_reply(None).map_err(EndReason::Protocol)?;
+                }
                 Some(zmtp::Event::Message(m)) => {
                     if !self.push_in(m) {
                         return Ok(false);

@@ -74,6 +74,7 @@ pub struct Options {
     pub curve_public: [u8; 32],
     pub curve_secret: SecretBytes,
     pub curve_server_key: [u8; 32],
+    pub zap_enforce_domain: bool,
     pub metadata: Vec<(String, Vec<u8>)>,
     /// Rampart: cap on handshake frames (None = MAXMSGSIZE, like libzmq).
     pub handshake_frame_cap: Option<u64>,
@@ -203,6 +204,7 @@ impl Options {
             curve_public: [0; KEY_LEN],
             curve_secret: SecretBytes::new([0; KEY_LEN]),
             curve_server_key: [0; KEY_LEN],
+            zap_enforce_domain: false,
             metadata: Vec::new(),
             handshake_frame_cap: d.handshake_frame_cap,
             pipe_byte_cap: d.pipe_byte_cap,
@@ -334,6 +336,7 @@ impl Options {
                 self.curve_server = false;
                 self.mechanism = ZMQ_CURVE;
             }
+            ZMQ_ZAP_ENFORCE_DOMAIN => self.zap_enforce_domain = bool_int(v)?,
             ZMQ_METADATA => {
                 let s = string(v)?;
                 let (k, val) = s.split_once(':').ok_or(Errno::EINVAL)?;
@@ -407,6 +410,7 @@ impl Options {
             ZMQ_USE_FD => Int(self.use_fd),
             ZMQ_MULTICAST_MAXTPDU => Int(self.multicast_maxtpdu),
             ZMQ_MECHANISM => Int(self.mechanism),
+            ZMQ_ZAP_ENFORCE_DOMAIN => Int(self.zap_enforce_domain as i32),
             ZMQ_PLAIN_SERVER => Int(self.plain_server as i32),
             ZMQ_PLAIN_USERNAME => Str(String::from_utf8_lossy(&self.plain_username).into_owned()),
             ZMQ_PLAIN_PASSWORD => Str(String::from_utf8_lossy(&self.plain_password).into_owned()),
@@ -482,6 +486,25 @@ impl Options {
     /// MAXMSGSIZE as a limit (None = unlimited).
     pub fn max_msg_size_limit(&self) -> Option<u64> {
         u64::try_from(self.max_msg_size).ok()
+    }
+
+    /// The mechanism settings a connection's handshake needs.
+    pub fn security(&self) -> crate::zmtp::mechanism::Security {
+        use crate::zmtp::mechanism::{MechanismKind, Role, Security};
+        let (kind, server) = match self.mechanism {
+            ZMQ_PLAIN => (MechanismKind::Plain, self.plain_server),
+            ZMQ_CURVE => (MechanismKind::Curve, false),
+            _ => (MechanismKind::Null, false),
+        };
+        Security {
+            kind,
+            role: if server { Role::Server } else { Role::Client },
+            plain_username: self.plain_username.clone(),
+            plain_password: self.plain_password.clone(),
+            zap_domain: self.zap_domain.as_bytes().to_vec(),
+            zap_enforce_domain: self.zap_enforce_domain,
+            ..Security::default()
+        }
     }
 }
 

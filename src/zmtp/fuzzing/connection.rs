@@ -123,6 +123,8 @@ fn drain_events(
                     _ => SEEN_LARGE,
                 };
             }
+            // No ZAP in the NULL target: answer "no handler".
+            Event::ZapRequest(_) => c.zap_reply(None)?,
         }
         if talk && c.is_handshake_done() {
             let mut m = Msg::from_slice(b"reply");
