@@ -8,7 +8,7 @@ use crate::consts::*;
 use crate::errno::{Errno, ZResult};
 use crate::guard::Defaults;
 use crate::util::z85;
-use crate::zmtp::mechanism::curve::{CurveConfig, SecretBytes, KEY_LEN};
+use crate::zmtp::mechanism::curve::{SecretBytes, KEY_LEN};
 
 /// A value read with zmq_getsockopt, encoded by the ffi layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -473,16 +473,6 @@ impl Options {
         }
     }
 
-    /// The CURVE settings, when CURVE is the mechanism.
-    pub fn curve_config(&self) -> Option<CurveConfig> {
-        (self.mechanism == ZMQ_CURVE).then(|| CurveConfig {
-            as_server: self.curve_server,
-            public: self.curve_public,
-            secret: self.curve_secret.clone(),
-            server_key: self.curve_server_key,
-        })
-    }
-
     /// MAXMSGSIZE as a limit (None = unlimited).
     pub fn max_msg_size_limit(&self) -> Option<u64> {
         u64::try_from(self.max_msg_size).ok()
@@ -490,10 +480,10 @@ impl Options {
 
     /// The mechanism settings a connection's handshake needs.
     pub fn security(&self) -> crate::zmtp::mechanism::Security {
-        use crate::zmtp::mechanism::{MechanismKind, Role, Security};
+        use crate::zmtp::mechanism::{CurveKeys, MechanismKind, Role, Security};
         let (kind, server) = match self.mechanism {
             ZMQ_PLAIN => (MechanismKind::Plain, self.plain_server),
-            ZMQ_CURVE => (MechanismKind::Curve, false),
+            ZMQ_CURVE => (MechanismKind::Curve, self.curve_server),
             _ => (MechanismKind::Null, false),
         };
         Security {
@@ -503,7 +493,11 @@ impl Options {
             plain_password: self.plain_password.clone(),
             zap_domain: self.zap_domain.as_bytes().to_vec(),
             zap_enforce_domain: self.zap_enforce_domain,
-            ..Security::default()
+            curve: CurveKeys {
+                public_key: self.curve_public,
+                secret_key: self.curve_secret.clone(),
+                server_key: self.curve_server_key,
+            },
         }
     }
 }
@@ -578,14 +572,17 @@ mod tests {
         assert_eq!(o.get(ZMQ_CURVE_SERVER), Ok(OptValue::Int(0)));
         assert_eq!(o.set(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()), Ok(()));
         assert_eq!(o.get(ZMQ_CURVE_SERVER), Ok(OptValue::Int(1)));
-        assert!(o.curve_config().unwrap().as_server);
+        assert_eq!(o.security().role, crate::zmtp::mechanism::Role::Server);
         assert_eq!(
             o.set(ZMQ_CURVE_SERVER, &2i32.to_ne_bytes()),
             Err(Errno::EINVAL)
         );
         assert_eq!(o.set(ZMQ_CURVE_SERVER, &0i32.to_ne_bytes()), Ok(()));
         assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
-        assert!(o.curve_config().is_none());
+        assert_eq!(
+            o.security().kind,
+            crate::zmtp::mechanism::MechanismKind::Null
+        );
         // A server key makes a client.
         o.set(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
         o.set(ZMQ_CURVE_SERVERKEY, &bin).unwrap();

@@ -527,12 +527,9 @@ impl Connection {
             };
             let (flags, body) = if self.wrap {
                 // Every frame travels inside a command (CURVE's MESSAGE).
-                if frame.flags & COMMAND == 0 {
-                    return Err(Error::UnexpectedCommand);
-                }
-                if frame.flags & MORE != 0 {
-                    return Err(Error::MalformedCommand { command: "command" });
-                }
+                // libzmq sends it in a frame with flags 0 and ignores the
+                // wire flags on receipt; so do we (the body must still be
+                // a MESSAGE: `decode` checks).
                 let (flags, body) = self.mechanism.decode(frame.body.as_slice())?;
                 let declared = body.len() as u64;
                 if declared > self.max_msg_size {
@@ -601,7 +598,7 @@ impl Connection {
         if self.wrap {
             let mut body = Vec::new();
             self.mechanism.encode(flags, parts, &mut body)?;
-            self.enc.frame_parts(COMMAND, &[&body]);
+            self.enc.frame_parts(0, &[&body]);
         } else {
             self.enc.frame_parts(flags, parts);
         }

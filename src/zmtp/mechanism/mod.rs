@@ -113,11 +113,13 @@ pub enum Role {
 }
 
 /// CURVE keys as raw 32-byte values (options accept Z85 too; converted
-/// before they get here). `server_key` is used by clients only.
+/// before they get here). `server_key` is used by clients only; a server
+/// derives its public key from its secret key. The secret key is zeroed on
+/// drop.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct CurveKeys {
     pub public_key: [u8; 32],
-    pub secret_key: [u8; 32],
+    pub secret_key: curve::SecretBytes,
     pub server_key: [u8; 32],
 }
 
@@ -242,8 +244,9 @@ pub(crate) trait Mechanism: Send {
 pub(crate) fn new(security: &Security, local: Local) -> Box<dyn Mechanism> {
     match security.kind {
         MechanismKind::Null => Box::new(null::NullMechanism::new(local, security)),
-        // PLAIN and CURVE plug in here.
-        MechanismKind::Plain | MechanismKind::Curve => Box::new(Unavailable),
+        MechanismKind::Curve => curve::new(security, local),
+        // PLAIN plugs in here.
+        MechanismKind::Plain => Box::new(Unavailable),
     }
 }
 

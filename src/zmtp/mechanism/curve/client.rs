@@ -3,16 +3,16 @@
 use crypto_box::SalsaBox;
 use zeroize::Zeroizing;
 
-use super::codec::CurveCodec;
+use super::codec::{CurveCodec, MIN_MESSAGE};
 use super::{
-    long_key_box, long_nonce, open, random, seal_into, shared, short_nonce, take, CurveConfig,
-    Ephemeral, OurNonce, PeerNonce, SecretBytes, KEY_LEN,
+    long_key_box, long_nonce, open, random, seal_into, shared, short_nonce, take, Ephemeral,
+    OurNonce, PeerNonce, SecretBytes, KEY_LEN,
 };
 use crate::zmtp::command::{self, Command};
 use crate::zmtp::encoder::Encoder;
 use crate::zmtp::error::Error;
 use crate::zmtp::event::PeerInfo;
-use crate::zmtp::mechanism::peer_from_properties;
+use crate::zmtp::mechanism::{peer_error, peer_from_properties, CurveKeys, Local, Mechanism, Step};
 
 pub(crate) const HELLO: &[u8] = b"HELLO";
 pub(crate) const WELCOME: &[u8] = b"WELCOME";
@@ -39,36 +39,35 @@ pub(crate) struct CurveClient {
     secret: SecretBytes,
     server: [u8; KEY_LEN],
     ephemeral: Ephemeral,
-    properties: Zeroizing<Vec<u8>>,
+    properties: Vec<u8>,
     state: State,
     ours: OurNonce,
     peer: PeerNonce,
     /// Box(S', c') once WELCOME is open.
     session: Option<SalsaBox>,
+    /// The traffic boxes once READY is open.
+    codec: Option<CurveCodec>,
 }
 
 impl CurveClient {
-    pub(crate) fn new(
-        cfg: &CurveConfig,
-        our_type: i32,
-        properties: Vec<u8>,
-    ) -> Result<CurveClient, Error> {
+    pub(crate) fn new(keys: &CurveKeys, local: Local) -> Result<CurveClient, Error> {
         Ok(CurveClient {
-            our_type,
-            public: cfg.public,
-            secret: cfg.secret.clone(),
-            server: cfg.server_key,
+            our_type: local.socket_type,
+            public: keys.public_key,
+            secret: keys.secret_key.clone(),
+            server: keys.server_key,
             ephemeral: Ephemeral::generate()?,
-            properties: Zeroizing::new(properties),
+            properties: local.properties,
             state: State::SendHello,
             ours: OurNonce::new(),
             peer: PeerNonce::default(),
             session: None,
+            codec: None,
         })
     }
 
     /// Queues HELLO.
-    pub(crate) fn start(&mut self, enc: &mut Encoder) -> Result<(), Error> {
+    fn send_hello(&mut self, enc: &mut Encoder) -> Result<(), Error> {
         if self.state != State::SendHello {
             return Ok(());
         }
@@ -88,26 +87,6 @@ impl CurveClient {
         enc.command(HELLO, &[&data]);
         self.state = State::ExpectWelcome;
         Ok(())
-    }
-
-    /// Handles WELCOME, READY or ERROR; returns the peer once READY is open,
-    /// with the codec for the traffic that follows.
-    pub(crate) fn on_command(
-        &mut self,
-        cmd: Command<'_>,
-        enc: &mut Encoder,
-    ) -> Result<Option<(PeerInfo, CurveCodec)>, Error> {
-        match (cmd.name, self.state) {
-            (WELCOME, State::ExpectWelcome) => {
-                self.on_welcome(cmd.data, enc)?;
-                Ok(None)
-            }
-            (command::READY, State::ExpectReady) => self.on_ready(cmd.data).map(Some),
-            (command::ERROR, State::ExpectWelcome | State::ExpectReady) => {
-                Err(Error::PeerError(command::parse_error(cmd.data)?))
-            }
-            _ => Err(Error::UnexpectedCommand),
-        }
     }
 
     fn on_welcome(&mut self, data: &[u8], enc: &mut Encoder) -> Result<(), Error> {
@@ -155,7 +134,7 @@ impl CurveClient {
         Ok(())
     }
 
-    fn on_ready(&mut self, data: &[u8]) -> Result<(PeerInfo, CurveCodec), Error> {
+    fn on_ready(&mut self, data: &[u8]) -> Result<PeerInfo, Error> {
         if data.len() < READY_MIN_DATA {
             return Err(Error::MalformedCommand { command: "READY" });
         }
@@ -167,6 +146,47 @@ impl CurveClient {
         let plain = open(&session, &short_nonce(b"CurveZMQREADY---", nonce), rest)?;
         let info = peer_from_properties(self.our_type, &plain, "READY")?;
         self.state = State::Done;
-        Ok((info, CurveCodec::new(session, true, self.ours, peer)))
+        self.codec = Some(CurveCodec::new(session, true, self.ours, peer));
+        Ok(info)
+    }
+}
+
+impl Mechanism for CurveClient {
+    fn start(&mut self, out: &mut Encoder) -> Result<Step, Error> {
+        self.send_hello(out)?;
+        Ok(Step::Continue)
+    }
+
+    /// WELCOME, READY or ERROR, each in its place.
+    fn on_command(&mut self, cmd: Command<'_>, out: &mut Encoder) -> Result<Step, Error> {
+        match (cmd.name, self.state) {
+            (WELCOME, State::ExpectWelcome) => {
+                self.on_welcome(cmd.data, out)?;
+                Ok(Step::Continue)
+            }
+            (command::READY, State::ExpectReady) => self.on_ready(cmd.data).map(Step::Done),
+            (command::ERROR, State::ExpectWelcome | State::ExpectReady) => {
+                Err(peer_error(cmd.data))
+            }
+            _ => Err(Error::UnexpectedCommand),
+        }
+    }
+
+    fn wraps_frames(&self) -> bool {
+        true
+    }
+
+    fn frame_overhead(&self) -> u64 {
+        MIN_MESSAGE as u64
+    }
+
+    fn encode(&mut self, flags: u8, parts: &[&[u8]], out: &mut Vec<u8>) -> Result<(), Error> {
+        let codec = self.codec.as_mut().ok_or(Error::NotReady)?;
+        codec.encode(flags, parts, out)
+    }
+
+    fn decode(&mut self, body: &[u8]) -> Result<(u8, Vec<u8>), Error> {
+        let codec = self.codec.as_mut().ok_or(Error::UnexpectedCommand)?;
+        codec.decode(body).map(|p| p.into_parts())
     }
 }

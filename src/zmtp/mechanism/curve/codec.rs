@@ -1,14 +1,13 @@
 //! CURVE's per-frame encryption after the handshake: every frame, data or
 //! command, becomes one MESSAGE command boxed with the short-term keys.
 
-use bytes::Bytes;
 use crypto_box::aead::generic_array::GenericArray;
 use crypto_box::aead::AeadInPlace;
 use crypto_box::SalsaBox;
 
 use super::{short_nonce, OurNonce, PeerNonce, TAG_LEN};
-use crate::msg::{Msg, INLINE_CAP};
 use crate::zmtp::error::Error;
+use crate::zmtp::frame::{COMMAND, MORE};
 
 /// The MESSAGE command name with its length byte.
 const MESSAGE: &[u8; 8] = b"\x07MESSAGE";
@@ -17,11 +16,36 @@ const HEADER_LEN: usize = 8 + 8 + TAG_LEN;
 /// The smallest MESSAGE: header and the flags byte.
 pub(crate) const MIN_MESSAGE: usize = HEADER_LEN + 1;
 
-/// Inner flag bits (libzmq's msg flags, which ZMTP's frame flags match).
+/// The flags byte inside the box is libzmq's message flags, not ZMTP's
+/// frame flags: MORE is bit 0 in both, COMMAND is bit 1 here, bit 2 there.
 pub(crate) const INNER_MORE: u8 = 1;
 pub(crate) const INNER_COMMAND: u8 = 2;
 
-/// One decrypted frame: `flags` and the body.
+fn to_inner(frame_flags: u8) -> u8 {
+    let more = if frame_flags & MORE != 0 {
+        INNER_MORE
+    } else {
+        0
+    };
+    let command = if frame_flags & COMMAND != 0 {
+        INNER_COMMAND
+    } else {
+        0
+    };
+    more | command
+}
+
+fn to_frame(inner: u8) -> u8 {
+    let more = if inner & INNER_MORE != 0 { MORE } else { 0 };
+    let command = if inner & INNER_COMMAND != 0 {
+        COMMAND
+    } else {
+        0
+    };
+    more | command
+}
+
+/// One decrypted frame: its ZMTP frame `flags` (MORE/COMMAND) and body.
 #[derive(Debug)]
 pub(crate) struct Plain {
     pub(crate) flags: u8,
@@ -30,18 +54,12 @@ pub(crate) struct Plain {
 }
 
 impl Plain {
-    pub(crate) fn body(&self) -> &[u8] {
-        self.buf.get(1..).unwrap_or_default()
-    }
-
-    /// The body as a message (no copy above the inline size).
-    pub(crate) fn into_msg(self) -> Msg {
-        let len = self.buf.len().saturating_sub(1);
-        if len <= INLINE_CAP {
-            Msg::from_slice(self.body())
-        } else {
-            Msg::from_bytes(Bytes::from(self.buf).slice(1..))
+    /// (flags, body): the body moved down over the flags byte.
+    pub(crate) fn into_parts(mut self) -> (u8, Vec<u8>) {
+        if !self.buf.is_empty() {
+            self.buf.remove(0);
         }
+        (self.flags, self.buf)
     }
 }
 
@@ -84,19 +102,27 @@ impl CurveCodec {
     }
 
     /// The MESSAGE command (the body of one ZMTP frame, flags 0) carrying a
-    /// frame with `flags` (MORE/COMMAND) whose body is `parts` concatenated.
-    pub(crate) fn encode(&mut self, flags: u8, parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
+    /// frame with ZMTP `flags` (MORE/COMMAND) whose body is `parts`
+    /// concatenated.
+    /// Appended to `out`.
+    pub(crate) fn encode(
+        &mut self,
+        flags: u8,
+        parts: &[&[u8]],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         let nonce = self.ours.next()?;
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let mut out = Vec::with_capacity(MIN_MESSAGE + len);
+        let start = out.len();
+        out.reserve(MIN_MESSAGE + len);
         out.extend_from_slice(MESSAGE);
         out.extend_from_slice(&nonce.to_be_bytes());
-        out.resize(HEADER_LEN, 0);
-        out.push(flags & (INNER_MORE | INNER_COMMAND));
+        out.resize(start + HEADER_LEN, 0);
+        out.push(to_inner(flags));
         for p in parts {
             out.extend_from_slice(p);
         }
-        let (head, plain) = out.split_at_mut(HEADER_LEN);
+        let (head, plain) = out[start..].split_at_mut(HEADER_LEN);
         let tag = self
             .key
             .encrypt_in_place_detached(
@@ -106,7 +132,7 @@ impl CurveCodec {
             )
             .map_err(|_| Error::Cryptographic)?;
         head[16..].copy_from_slice(&tag);
-        Ok(out)
+        Ok(())
     }
 
     /// Opens one MESSAGE command (a whole frame body). Anything else, a
@@ -138,7 +164,24 @@ impl CurveCodec {
             .map_err(|_| Error::Cryptographic)?;
         // Only an authentic box advances the sequence.
         self.peer = peer;
-        let flags = buf.first().copied().unwrap_or(0) & (INNER_MORE | INNER_COMMAND);
+        let flags = to_frame(buf.first().copied().unwrap_or(0));
         Ok(Plain { flags, buf })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_mapping() {
+        assert_eq!(to_inner(0), 0);
+        assert_eq!(to_inner(MORE), INNER_MORE);
+        assert_eq!(to_inner(COMMAND), INNER_COMMAND);
+        assert_eq!(to_inner(0xFF), INNER_MORE | INNER_COMMAND);
+        for f in [0, MORE, COMMAND, MORE | COMMAND] {
+            assert_eq!(to_frame(to_inner(f)), f);
+        }
+        assert_eq!(to_frame(0xFC), 0);
     }
 }

@@ -20,18 +20,16 @@
 //! Short nonces are strictly increasing per direction: ours start at 1
 //! (HELLO/READY) and a received one must exceed the last one received.
 
-// Wired into `Mechanism` in a following step.
-#![allow(dead_code, unused_imports)]
-
 mod client;
 mod codec;
 mod server;
 
 #[cfg(test)]
+mod conn_tests;
+#[cfg(test)]
 mod tests;
 
 pub(crate) use client::CurveClient;
-pub(crate) use codec::CurveCodec;
 pub(crate) use server::CurveServer;
 
 use crypto_box::aead::generic_array::GenericArray;
@@ -39,6 +37,9 @@ use crypto_box::aead::AeadInPlace;
 use crypto_box::{PublicKey, SalsaBox, SecretKey};
 use zeroize::Zeroizing;
 
+use super::{Local, Mechanism, Role, Security};
+use crate::zmtp::command::Command;
+use crate::zmtp::encoder::Encoder;
 use crate::zmtp::error::Error;
 
 /// Length of every CURVE key, public or secret.
@@ -47,7 +48,7 @@ pub const KEY_LEN: usize = 32;
 pub(crate) const TAG_LEN: usize = 16;
 
 /// A long-term secret key; zeroed on drop and never printed.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct SecretBytes(Zeroizing<[u8; KEY_LEN]>);
 
 impl SecretBytes {
@@ -70,18 +71,27 @@ impl std::fmt::Debug for SecretBytes {
     }
 }
 
-/// What a CURVE socket is configured with (ZMQ_CURVE_* options).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurveConfig {
-    /// ZMQ_CURVE_SERVER: we are the server (hold `secret`, know no peer key).
-    pub as_server: bool,
-    /// Our long-term public key (C for a client; unused by a server, which
-    /// derives S from its secret key).
-    pub public: [u8; KEY_LEN],
-    /// Our long-term secret key (c or s).
-    pub secret: SecretBytes,
-    /// The server's long-term public key S (client only).
-    pub server_key: [u8; KEY_LEN],
+/// The CURVE mechanism for `security`'s role. If the OS cannot give us
+/// random bytes for the short-term keys, the handshake fails at once.
+pub(crate) fn new(security: &Security, local: Local) -> Box<dyn Mechanism> {
+    let made: Result<Box<dyn Mechanism>, Error> = match security.role {
+        Role::Client => CurveClient::new(&security.curve, local).map(|c| Box::new(c) as _),
+        Role::Server => CurveServer::new(security, local).map(|s| Box::new(s) as _),
+    };
+    made.unwrap_or_else(|e| Box::new(Failed(e)))
+}
+
+/// A CURVE side that could not be set up.
+struct Failed(Error);
+
+impl Mechanism for Failed {
+    fn start(&mut self, _out: &mut Encoder) -> Result<super::Step, Error> {
+        Err(self.0.clone())
+    }
+
+    fn on_command(&mut self, _cmd: Command<'_>, _out: &mut Encoder) -> Result<super::Step, Error> {
+        Err(self.0.clone())
+    }
 }
 
 /// The public key belonging to a secret key (zmq_curve_public).

@@ -6,16 +6,17 @@ use crypto_secretbox::{KeyInit, XSalsa20Poly1305};
 use zeroize::Zeroizing;
 
 use super::client::{HELLO, HELLO_DATA, INITIATE, WELCOME};
-use super::codec::CurveCodec;
+use super::codec::{CurveCodec, MIN_MESSAGE};
 use super::{
     long_key_box, long_nonce, open, public_from_secret, random, seal_into, shared, short_nonce,
-    take, CurveConfig, Ephemeral, OurNonce, PeerNonce, SecretBytes, KEY_LEN,
+    take, Ephemeral, OurNonce, PeerNonce, SecretBytes, KEY_LEN,
 };
 use crate::zmtp::command::{self, Command};
 use crate::zmtp::encoder::Encoder;
 use crate::zmtp::error::Error;
 use crate::zmtp::event::PeerInfo;
-use crate::zmtp::mechanism::{peer_from_properties, send_error, SOCKET_TYPE_REASON};
+use crate::zmtp::mechanism::zap::{verdict, ZapRequest};
+use crate::zmtp::mechanism::{check_peer, peer_error, Local, Mechanism, Security, Step, ZapAnswer};
 
 /// INITIATE's smallest data: cookie, short nonce, Box[C + vouch].
 pub(crate) const INITIATE_MIN_DATA: usize = 96 + 8 + 16 + 128;
@@ -24,29 +25,19 @@ pub(crate) const INITIATE_MIN_DATA: usize = 96 + 8 + 16 + 128;
 enum State {
     ExpectHello,
     ExpectInitiate,
-    /// INITIATE checked; READY waits for the caller (ZAP).
+    /// INITIATE checked; READY waits for the ZAP handler.
     Authenticating,
     Done,
 }
 
-/// What one handshake command led to.
-pub(crate) enum ServerStep {
-    /// Waiting for the next command.
-    Continue,
-    /// The client is authentic; with `zap` set, `accept` or `refuse` must
-    /// follow (READY or ERROR). `client_key` is its long-term key C.
-    Authenticate {
-        client_key: [u8; KEY_LEN],
-        peer: PeerInfo,
-    },
-}
-
 pub(crate) struct CurveServer {
-    our_type: i32,
+    local: Local,
     secret: SecretBytes,
     public: [u8; KEY_LEN],
     ephemeral: Ephemeral,
-    properties: Vec<u8>,
+    /// ZMQ_ZAP_DOMAIN and ZMQ_ZAP_ENFORCE_DOMAIN.
+    zap_domain: Vec<u8>,
+    zap_enforce: bool,
     state: State,
     ours: OurNonce,
     peer: PeerNonce,
@@ -56,45 +47,31 @@ pub(crate) struct CurveServer {
     cookie_key: Option<Zeroizing<[u8; 32]>>,
     /// Box(C', s') once INITIATE is open.
     session: Option<SalsaBox>,
+    /// The client, between INITIATE and READY.
+    client: Option<PeerInfo>,
+    /// The traffic boxes once READY is sent.
+    codec: Option<CurveCodec>,
 }
 
 impl CurveServer {
-    pub(crate) fn new(
-        cfg: &CurveConfig,
-        our_type: i32,
-        properties: Vec<u8>,
-    ) -> Result<CurveServer, Error> {
+    pub(crate) fn new(security: &Security, local: Local) -> Result<CurveServer, Error> {
+        let secret = &security.curve.secret_key;
         Ok(CurveServer {
-            our_type,
-            public: public_from_secret(cfg.secret.as_bytes()),
-            secret: cfg.secret.clone(),
+            local,
+            public: public_from_secret(secret.as_bytes()),
+            secret: secret.clone(),
             ephemeral: Ephemeral::generate()?,
-            properties,
+            zap_domain: security.zap_domain.clone(),
+            zap_enforce: security.zap_enforce_domain,
             state: State::ExpectHello,
             ours: OurNonce::new(),
             peer: PeerNonce::default(),
             client_short: [0; KEY_LEN],
             cookie_key: None,
             session: None,
+            client: None,
+            codec: None,
         })
-    }
-
-    pub(crate) fn on_command(
-        &mut self,
-        cmd: Command<'_>,
-        enc: &mut Encoder,
-    ) -> Result<ServerStep, Error> {
-        match (cmd.name, self.state) {
-            (HELLO, State::ExpectHello) => {
-                self.on_hello(cmd.data, enc)?;
-                Ok(ServerStep::Continue)
-            }
-            (INITIATE, State::ExpectInitiate) => self.on_initiate(cmd.data, enc),
-            (command::ERROR, State::ExpectInitiate) => {
-                Err(Error::PeerError(command::parse_error(cmd.data)?))
-            }
-            _ => Err(Error::UnexpectedCommand),
-        }
     }
 
     fn on_hello(&mut self, data: &[u8], enc: &mut Encoder) -> Result<(), Error> {
@@ -150,7 +127,7 @@ impl CurveServer {
         Ok(())
     }
 
-    fn on_initiate(&mut self, data: &[u8], enc: &mut Encoder) -> Result<ServerStep, Error> {
+    fn on_initiate(&mut self, data: &[u8], enc: &mut Encoder) -> Result<Step, Error> {
         if data.len() < INITIATE_MIN_DATA {
             return Err(Error::MalformedCommand {
                 command: "INITIATE",
@@ -185,42 +162,97 @@ impl CurveServer {
         if vouch_plain[..32] != self.client_short || vouch_plain[32..] != self.public {
             return Err(Error::KeyExchange);
         }
-        let peer = match peer_from_properties(self.our_type, inner, "INITIATE") {
-            Err(Error::SocketTypeMismatch) => {
-                send_error(enc, SOCKET_TYPE_REASON);
-                return Err(Error::SocketTypeMismatch);
-            }
-            other => other?,
-        };
+        let peer = check_peer(self.local.socket_type, inner, "INITIATE", enc)?;
         self.session = Some(session);
+        self.client = Some(peer);
         self.state = State::Authenticating;
-        Ok(ServerStep::Authenticate { client_key, peer })
+        // libzmq 4.3.5 asks ZAP whenever a handler may be bound, except
+        // when ZAP_ENFORCE_DOMAIN is set with no domain.
+        if self.zap_enforce && self.zap_domain.is_empty() {
+            return self.accept(enc);
+        }
+        Ok(Step::Zap(ZapRequest::new(
+            "CURVE",
+            &self.zap_domain,
+            &self.local.routing_id,
+            vec![client_key.to_vec()],
+        )))
     }
 
     /// Sends READY; the handshake is done.
-    pub(crate) fn accept(&mut self, enc: &mut Encoder) -> Result<CurveCodec, Error> {
+    fn accept(&mut self, enc: &mut Encoder) -> Result<Step, Error> {
         if self.state != State::Authenticating {
             return Err(Error::UnexpectedCommand);
         }
         let session = self.session.take().ok_or(Error::UnexpectedCommand)?;
+        let peer = self.client.take().ok_or(Error::UnexpectedCommand)?;
         let nonce = self.ours.next()?;
-        let mut data = Vec::with_capacity(8 + 16 + self.properties.len());
+        let mut data = Vec::with_capacity(8 + 16 + self.local.properties.len());
         data.extend_from_slice(&nonce.to_be_bytes());
         seal_into(
             &session,
             &short_nonce(b"CurveZMQREADY---", nonce),
-            &self.properties,
+            &self.local.properties,
             &mut data,
         )?;
         enc.command(command::READY, &[&data]);
         self.state = State::Done;
-        Ok(CurveCodec::new(session, false, self.ours, self.peer))
+        self.codec = Some(CurveCodec::new(session, false, self.ours, self.peer));
+        Ok(Step::Done(peer))
+    }
+}
+
+impl Mechanism for CurveServer {
+    /// The client speaks first.
+    fn start(&mut self, _out: &mut Encoder) -> Result<Step, Error> {
+        Ok(Step::Continue)
     }
 
-    /// Sends ERROR with a ZAP status code (or any reason) instead of READY.
-    pub(crate) fn refuse(&mut self, enc: &mut Encoder, reason: &str) {
-        self.session = None;
-        self.state = State::Done;
-        send_error(enc, reason);
+    fn on_command(&mut self, cmd: Command<'_>, out: &mut Encoder) -> Result<Step, Error> {
+        match (cmd.name, self.state) {
+            (HELLO, State::ExpectHello) => {
+                self.on_hello(cmd.data, out)?;
+                Ok(Step::Continue)
+            }
+            (INITIATE, State::ExpectInitiate) => self.on_initiate(cmd.data, out),
+            (command::ERROR, State::ExpectInitiate) => Err(peer_error(cmd.data)),
+            _ => Err(Error::UnexpectedCommand),
+        }
+    }
+
+    fn on_zap(&mut self, answer: ZapAnswer, out: &mut Encoder) -> Result<Step, Error> {
+        if self.state != State::Authenticating {
+            return Err(Error::UnexpectedZapReply);
+        }
+        match answer {
+            ZapAnswer::NoHandler if self.zap_enforce => return Err(Error::ZapUnavailable),
+            // Stonehouse: encrypted, not authenticated.
+            ZapAnswer::NoHandler => {}
+            ZapAnswer::Reply(reply) => {
+                verdict(&reply, out)?;
+                if let Some(peer) = self.client.as_mut() {
+                    peer.zap_metadata = reply.properties();
+                }
+            }
+        }
+        self.accept(out)
+    }
+
+    fn wraps_frames(&self) -> bool {
+        true
+    }
+
+    fn frame_overhead(&self) -> u64 {
+        MIN_MESSAGE as u64
+    }
+
+    fn encode(&mut self, flags: u8, parts: &[&[u8]], out: &mut Vec<u8>) -> Result<(), Error> {
+        let codec = self.codec.as_mut().ok_or(Error::NotReady)?;
+        codec.encode(flags, parts, out)
+    }
+
+    fn decode(&mut self, body: &[u8]) -> Result<(u8, Vec<u8>), Error> {
+        let codec = self.codec.as_mut().ok_or(Error::UnexpectedCommand)?;
+        codec.decode(body).map(|p| p.into_parts())
     }
 }
