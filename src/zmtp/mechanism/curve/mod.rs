@@ -18,7 +18,8 @@
 //!   the inner flags byte carries MORE (bit 0) and COMMAND (bit 1).
 //!
 //! Short nonces are strictly increasing per direction: ours start at 1
-//! (HELLO/READY) and a received one must exceed the last one received.
+//! (HELLO/READY) and a received one must exceed the last one received (the
+//! first, HELLO's or READY's, may be anything, as libzmq accepts).
 
 mod client;
 mod codec;
@@ -202,16 +203,17 @@ pub(crate) fn take<'a, const N: usize>(data: &mut &'a [u8]) -> Option<&'a [u8; N
 }
 
 /// The last short nonce received from the peer; each new one must exceed
-/// it (replayed or reordered commands are refused).
+/// it (replayed or reordered commands are refused). The first may be any
+/// value: libzmq's own test client starts HELLO at 0.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct PeerNonce(u64);
+pub(crate) struct PeerNonce(Option<u64>);
 
 impl PeerNonce {
     pub(crate) fn accept(&mut self, nonce: u64) -> Result<(), Error> {
-        if nonce <= self.0 {
+        if self.0.is_some_and(|last| nonce <= last) {
             return Err(Error::InvalidSequence);
         }
-        self.0 = nonce;
+        self.0 = Some(nonce);
         Ok(())
     }
 }
