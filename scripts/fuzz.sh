@@ -20,7 +20,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-install.sh"
 cd "$RAMPART_ROOT" || exit 1
 
-TARGETS=(zmtp_decoder zmtp_greeting zmtp_null_handshake)
+TARGETS=(zmtp_decoder zmtp_greeting zmtp_null_handshake zmtp_curve_handshake)
 LOGS="$RAMPART_ROOT/build/logs"
 secs=300 secs_given=0 mode=auto
 

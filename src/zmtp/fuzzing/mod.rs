@@ -3,7 +3,7 @@
 //! body must never panic on any input; the `assert!`s check invariants
 //! (memory bounds, consistency), so a failing assert is a finding.
 //!
-//! Here: the three public bodies. Beside them, compiled for tests only, a
+//! Here: the public bodies (the CURVE one in `curve.rs`). Beside them, compiled for tests only, a
 //! small mutational fuzzer on stable Rust that CI runs through
 //! `tests::soak` (see `soak.rs`).
 
@@ -15,9 +15,13 @@ use super::greeting::{self, Detect};
 use super::{socket_type, Config};
 
 mod connection;
+mod curve;
 mod outcome;
 
 use connection::drive;
+pub use curve::curve_handshake;
+#[cfg(test)]
+pub(crate) use curve::curve_handshake_run;
 pub(crate) use outcome::Outcome;
 use outcome::{clamp32, error_kind, size_class, FRAME_DIRECT};
 

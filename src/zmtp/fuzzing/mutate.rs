@@ -475,7 +475,7 @@ pub(super) fn mutate(rng: &mut Prng, kind: Kind, base: &[u8], donor: &[u8]) -> V
             // Chunk size and limit, same frames.
             v[0] = decoder_sel(v[0] % 3, rng.below(4) as u8, rng.below(16) as u8);
         }
-        Kind::Null => {
+        Kind::Null | Kind::Curve => {
             for _ in 0..rounds {
                 mutate_bytes(rng, &mut v, donor);
             }

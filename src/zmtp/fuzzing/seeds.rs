@@ -185,6 +185,35 @@ pub(super) fn seeds(kind: Kind) -> Vec<Vec<u8>> {
             push_frame(&mut w, Framing::V1, 0, b"end", false);
             out.push(wrap(0x81, &w, &mut rng, 3));
         }
+        Kind::Curve => {
+            // Every role, pair and option with a clean stream; then one op
+            // of each kind at offsets inside the greeting, HELLO/WELCOME,
+            // INITIATE/READY and the first MESSAGEs.
+            for sel in 0..=255u8 {
+                if sel % 5 == 0 {
+                    out.push(vec![sel]);
+                }
+            }
+            for (k, at) in [
+                (0u8, 70u16),
+                (0, 150),
+                (0, 300),
+                (0, 500),
+                (1, 100),
+                (2, 280),
+                (3, 64),
+                (4, 200),
+                (5, 10),
+                (0, 12),
+                (2, 420),
+            ] {
+                for sel in [0u8, 1, 0x41, 0x12] {
+                    let [hi, lo] = at.to_be_bytes();
+                    out.push(vec![sel, k, hi, lo, 0x21]);
+                }
+            }
+            let _ = &mut rng;
+        }
     }
     out
 }
