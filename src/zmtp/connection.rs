@@ -598,7 +598,13 @@ impl Connection {
         if self.wrap {
             let mut body = Vec::new();
             self.mechanism.encode(flags, parts, &mut body)?;
-            self.enc.frame_parts(0, &[&body]);
+            // Sent in a frame with flags 0 (as libzmq); a large body is
+            // queued as it is, not copied again.
+            if body.len() >= super::encoder::ZERO_COPY_MIN {
+                self.enc.frame_msg(&Msg::from_vec(body));
+            } else {
+                self.enc.frame_parts(0, &[&body]);
+            }
         } else {
             self.enc.frame_parts(flags, parts);
         }

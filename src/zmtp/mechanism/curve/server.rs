@@ -100,7 +100,7 @@ impl CurveServer {
         let cookie_nonce: [u8; 16] = random()?;
         let mut cookie_plain = Zeroizing::new([0u8; 64]);
         cookie_plain[..32].copy_from_slice(&client_short);
-        cookie_plain[32..].copy_from_slice(&self.ephemeral.secret.to_bytes());
+        cookie_plain[32..].copy_from_slice(&Zeroizing::new(self.ephemeral.secret.to_bytes())[..]);
         let mut welcome_plain = Zeroizing::new(Vec::with_capacity(128));
         welcome_plain.extend_from_slice(&self.ephemeral.public);
         welcome_plain.extend_from_slice(&cookie_nonce);
