@@ -54,6 +54,7 @@
 //! [`MechanismKind`] variant, and one arm in [`new`].
 
 pub(crate) mod null;
+pub(crate) mod plain;
 pub(crate) mod zap;
 
 use super::command::{self, Command, Properties};
@@ -241,8 +242,12 @@ pub(crate) trait Mechanism: Send {
 pub(crate) fn new(security: &Security, local: Local) -> Box<dyn Mechanism> {
     match security.kind {
         MechanismKind::Null => Box::new(null::NullMechanism::new(local, security)),
-        // PLAIN and CURVE plug in here.
-        MechanismKind::Plain | MechanismKind::Curve => Box::new(Unavailable),
+        MechanismKind::Plain => match security.role {
+            Role::Client => Box::new(plain::PlainClient::new(local, security)),
+            Role::Server => Box::new(plain::PlainServer::new(local, security)),
+        },
+        // CURVE plugs in here.
+        MechanismKind::Curve => Box::new(Unavailable),
     }
 }
 
