@@ -1,8 +1,8 @@
-//! The three bodies as the stable fuzzer sees them: names, runners and
+//! The bodies as the stable fuzzer sees them: names, runners and
 //! input layouts.
 
 use super::prng::Prng;
-use super::{decoder_run, greeting_run, null_handshake_run, Outcome};
+use super::{decoder_run, greeting_run, null_handshake_run, plain_handshake_run, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -12,6 +12,8 @@ pub(super) enum Kind {
     Greeting,
     /// Byte 0 selects the socket; then `[len] bytes` chunks.
     Null,
+    /// Byte 0 selects role, socket and ZAP answer; then `[len]` chunks.
+    Plain,
 }
 
 pub(super) struct Target {
@@ -21,7 +23,7 @@ pub(super) struct Target {
 }
 
 /// Named as the cargo-fuzz targets under `fuzz/`.
-pub(super) const TARGETS: [Target; 3] = [
+pub(super) const TARGETS: [Target; 4] = [
     Target {
         name: "zmtp_decoder",
         kind: Kind::Decoder,
@@ -36,6 +38,11 @@ pub(super) const TARGETS: [Target; 3] = [
         name: "zmtp_null_handshake",
         kind: Kind::Null,
         run: null_handshake_run,
+    },
+    Target {
+        name: "zmtp_plain_handshake",
+        kind: Kind::Plain,
+        run: plain_handshake_run,
     },
 ];
 
