@@ -150,6 +150,13 @@ fn curve_key(v: &[u8]) -> ZResult<[u8; KEY_LEN]> {
 }
 
 /// Strings may come with or without a trailing NUL.
+fn nul_terminated(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len() + 1);
+    out.extend_from_slice(v);
+    out.push(0);
+    out
+}
+
 fn string(v: &[u8]) -> ZResult<String> {
     let v = v.strip_suffix(&[0]).unwrap_or(v);
     String::from_utf8(v.to_vec()).map_err(|_| Errno::EINVAL)
@@ -295,25 +302,31 @@ impl Options {
             }
             ZMQ_USE_FD => self.use_fd = ranged(v, -1, i32::MAX)?,
             ZMQ_MULTICAST_MAXTPDU => self.multicast_maxtpdu = ranged(v, 1, i32::MAX)?,
+            // As libzmq: 0 turns PLAIN off; an empty username or password
+            // means NULL and leaves the stored value alone.
             ZMQ_PLAIN_SERVER => {
                 self.plain_server = bool_int(v)?;
+                self.mechanism = if self.plain_server {
+                    ZMQ_PLAIN
+                } else {
+                    ZMQ_NULL
+                };
+            }
+            ZMQ_PLAIN_USERNAME | ZMQ_PLAIN_PASSWORD => {
+                if v.len() > 255 {
+                    return Err(Errno::EINVAL);
+                }
+                if v.is_empty() {
+                    self.mechanism = ZMQ_NULL;
+                    return Ok(());
+                }
+                if opt == ZMQ_PLAIN_USERNAME {
+                    self.plain_username = v.to_vec();
+                } else {
+                    self.plain_password = v.to_vec();
+                }
+                self.plain_server = false;
                 self.mechanism = ZMQ_PLAIN;
-            }
-            ZMQ_PLAIN_USERNAME => {
-                if v.len() > 255 {
-                    return Err(Errno::EINVAL);
-                }
-                self.plain_username = v.to_vec();
-                self.plain_server = false;
-                self.mechanism = if v.is_empty() { ZMQ_NULL } else { ZMQ_PLAIN };
-            }
-            ZMQ_PLAIN_PASSWORD => {
-                if v.len() > 255 {
-                    return Err(Errno::EINVAL);
-                }
-                self.plain_password = v.to_vec();
-                self.plain_server = false;
-                self.mechanism = if v.is_empty() { ZMQ_NULL } else { ZMQ_PLAIN };
             }
             ZMQ_CURVE_SERVER => {
                 self.curve_server = bool_int(v)?;
@@ -411,9 +424,10 @@ impl Options {
             ZMQ_MULTICAST_MAXTPDU => Int(self.multicast_maxtpdu),
             ZMQ_MECHANISM => Int(self.mechanism),
             ZMQ_ZAP_ENFORCE_DOMAIN => Int(self.zap_enforce_domain as i32),
-            ZMQ_PLAIN_SERVER => Int(self.plain_server as i32),
-            ZMQ_PLAIN_USERNAME => Str(String::from_utf8_lossy(&self.plain_username).into_owned()),
-            ZMQ_PLAIN_PASSWORD => Str(String::from_utf8_lossy(&self.plain_password).into_owned()),
+            ZMQ_PLAIN_SERVER => Int((self.plain_server && self.mechanism == ZMQ_PLAIN) as i32),
+            // Bytes as set (need not be UTF-8), NUL-terminated as libzmq.
+            ZMQ_PLAIN_USERNAME => Bin(nul_terminated(&self.plain_username)),
+            ZMQ_PLAIN_PASSWORD => Bin(nul_terminated(&self.plain_password)),
             ZMQ_CURVE_SERVER => Int((self.curve_server && self.mechanism == ZMQ_CURVE) as i32),
             ZMQ_CURVE_PUBLICKEY => CurveKey(self.curve_public),
             ZMQ_CURVE_SECRETKEY => CurveKey(*self.curve_secret.as_bytes()),
@@ -597,5 +611,45 @@ mod tests {
         assert_eq!(o.set(ZMQ_ROUTING_ID, &[1; 256]), Err(Errno::EINVAL));
         assert_eq!(o.set(ZMQ_ROUTING_ID, b"abc"), Ok(()));
         assert_eq!(o.get(ZMQ_ROUTING_ID), Ok(OptValue::Bin(b"abc".to_vec())));
+    }
+
+    #[test]
+    fn plain_and_zap_options_as_libzmq() {
+        use crate::zmtp::mechanism::{MechanismKind, Role};
+        let one = 1i32.to_ne_bytes();
+        let zero = 0i32.to_ne_bytes();
+        let mut o = opts();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        assert_eq!(o.get(ZMQ_ZAP_ENFORCE_DOMAIN), Ok(OptValue::Int(0)));
+        o.set(ZMQ_ZAP_ENFORCE_DOMAIN, &one).unwrap();
+        assert_eq!(o.get(ZMQ_ZAP_ENFORCE_DOMAIN), Ok(OptValue::Int(1)));
+        o.set(ZMQ_PLAIN_SERVER, &one).unwrap();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_PLAIN)));
+        assert_eq!(o.get(ZMQ_PLAIN_SERVER), Ok(OptValue::Int(1)));
+        let sec = o.security();
+        assert_eq!((sec.kind, sec.role), (MechanismKind::Plain, Role::Server));
+        assert!(sec.zap_enforce_domain);
+        o.set(ZMQ_PLAIN_SERVER, &zero).unwrap();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        o.set(ZMQ_PLAIN_USERNAME, b"admin\xff").unwrap();
+        assert_eq!(
+            o.get(ZMQ_PLAIN_USERNAME),
+            Ok(OptValue::Bin(b"admin\xff\0".to_vec()))
+        );
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_PLAIN)));
+        assert_eq!(o.get(ZMQ_PLAIN_SERVER), Ok(OptValue::Int(0)));
+        assert_eq!(o.security().role, Role::Client);
+        // Empty: back to NULL, the stored value kept.
+        o.set(ZMQ_PLAIN_PASSWORD, b"").unwrap();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        assert_eq!(
+            o.get(ZMQ_PLAIN_USERNAME),
+            Ok(OptValue::Bin(b"admin\xff\0".to_vec()))
+        );
+        assert_eq!(o.set(ZMQ_PLAIN_PASSWORD, &[b'x'; 256]), Err(Errno::EINVAL));
+        assert_eq!(
+            o.set(ZMQ_PLAIN_SERVER, &2i32.to_ne_bytes()),
+            Err(Errno::EINVAL)
+        );
     }
 }

@@ -87,6 +87,7 @@ pub(super) const SEEN_TIMER_OUTPUT: u32 = 1 << 9;
 pub(super) const SEEN_TIMER_ERROR: u32 = 1 << 10;
 pub(super) const SEEN_METADATA: u32 = 1 << 11;
 pub(super) const SEEN_ROUTING_ID: u32 = 1 << 12;
+pub(super) const SEEN_ZAP: u32 = 1 << 13;
 
 pub(super) fn clamp32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)

@@ -2,7 +2,10 @@
 //! input layouts.
 
 use super::prng::Prng;
-use super::{curve_handshake_run, decoder_run, greeting_run, null_handshake_run, Outcome};
+use super::{
+    curve_handshake_run, decoder_run, greeting_run, null_handshake_run, plain_handshake_run,
+    Outcome,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -12,6 +15,8 @@ pub(super) enum Kind {
     Greeting,
     /// Byte 0 selects the socket; then `[len] bytes` chunks.
     Null,
+    /// Byte 0 selects role, socket and ZAP answer; then `[len]` chunks.
+    Plain,
     /// Byte 0 selects roles and options; then 4-byte ops on an honest
     /// CURVE peer's stream.
     Curve,
@@ -24,7 +29,7 @@ pub(super) struct Target {
 }
 
 /// Named as the cargo-fuzz targets under `fuzz/`.
-pub(super) const TARGETS: [Target; 4] = [
+pub(super) const TARGETS: [Target; 5] = [
     Target {
         name: "zmtp_decoder",
         kind: Kind::Decoder,
@@ -39,6 +44,11 @@ pub(super) const TARGETS: [Target; 4] = [
         name: "zmtp_null_handshake",
         kind: Kind::Null,
         run: null_handshake_run,
+    },
+    Target {
+        name: "zmtp_plain_handshake",
+        kind: Kind::Plain,
+        run: plain_handshake_run,
     },
     Target {
         name: "zmtp_curve_handshake",

@@ -55,6 +55,7 @@
 
 pub mod curve;
 pub(crate) mod null;
+pub(crate) mod plain;
 pub(crate) mod zap;
 
 use super::command::{self, Command, Properties};
@@ -244,22 +245,11 @@ pub(crate) trait Mechanism: Send {
 pub(crate) fn new(security: &Security, local: Local) -> Box<dyn Mechanism> {
     match security.kind {
         MechanismKind::Null => Box::new(null::NullMechanism::new(local, security)),
+        MechanismKind::Plain => match security.role {
+            Role::Client => Box::new(plain::PlainClient::new(local, security)),
+            Role::Server => Box::new(plain::PlainServer::new(local, security)),
+        },
         MechanismKind::Curve => curve::new(security, local),
-        // PLAIN plugs in here.
-        MechanismKind::Plain => Box::new(Unavailable),
-    }
-}
-
-/// A mechanism this build cannot speak: fails the handshake at once.
-struct Unavailable;
-
-impl Mechanism for Unavailable {
-    fn start(&mut self, _out: &mut Encoder) -> Result<Step, Error> {
-        Err(Error::MechanismMismatch)
-    }
-
-    fn on_command(&mut self, _cmd: Command<'_>, _out: &mut Encoder) -> Result<Step, Error> {
-        Err(Error::MechanismMismatch)
     }
 }
 
