@@ -3,8 +3,12 @@
  * buffer size), ZMQ_MECHANISM, encrypted PAIR and REQ/REP over tcp, and a
  * client with the wrong server key failing with the server's
  * HANDSHAKE_FAILED_PROTOCOL / ZMTP_CRYPTOGRAPHIC monitor event while nothing
- * gets through. Written to libzmq's semantics (Debian's libzmq has CURVE). */
+ * gets through; a ZAP handler that gets the client's public key as the
+ * credential, accepts one client (User-Id on its messages) and refuses
+ * another (HANDSHAKE_FAILED_AUTH 400 on the client). Written to libzmq's
+ * semantics (Debian's libzmq has CURVE). */
 #include "testutil.h"
+#include <pthread.h>
 
 /* libzmq's own test vector (tests/test_sodium.cpp). */
 static const char vec_public[] = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
@@ -200,7 +204,7 @@ static void expect_event (void *mon, int want, uint32_t want_value)
         memcpy (&ev, head, 2);
         memcpy (&value, head + 2, 4);
         if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-            TEST_FAIL ("a handshake succeeded with the wrong server key");
+            TEST_FAIL ("a handshake succeeded that must fail");
         if (ev == want && value == want_value)
             return;
     }
@@ -244,6 +248,107 @@ static void test_wrong_server_key (void *ctx)
     close_zero (srv);
 }
 
+/* ---- ZAP: the handler sees mechanism CURVE and the client's key ---- */
+typedef struct
+{
+    void *ctx;
+    uint8_t allowed[32];
+    int stop;
+    int requests;
+    int bad_requests; /* requests not shaped as libzmq sends them for CURVE */
+} zap_t;
+
+static void *zap_thread (void *arg)
+{
+    zap_t *z = arg;
+    void *h = zmq_socket (z->ctx, ZMQ_REP);
+    TEST_OK (zmq_bind (h, "inproc://zeromq.zap.01"));
+    set_rcvtimeo (h, 50);
+    while (!__atomic_load_n (&z->stop, __ATOMIC_SEQ_CST)) {
+        uint8_t f[8][64];
+        int len[8], n = 0, more = 1;
+        while (more && n < 8) {
+            len[n] = zmq_recv (h, f[n], sizeof f[n], 0);
+            if (len[n] < 0)
+                break;
+            n++;
+            more = get_int (h, ZMQ_RCVMORE);
+        }
+        if (n == 0)
+            continue;
+        /* version, request id, domain, address, identity, mechanism, key */
+        int shaped = n == 7 && !more && len[0] == 3 && memcmp (f[0], "1.0", 3) == 0
+                     && len[5] == 5 && memcmp (f[5], "CURVE", 5) == 0 && len[6] == 32;
+        if (!shaped)
+            __atomic_add_fetch (&z->bad_requests, 1, __ATOMIC_SEQ_CST);
+        int good = shaped && memcmp (f[6], z->allowed, 32) == 0;
+        send_bin (h, f[0], (size_t) len[0], ZMQ_SNDMORE);
+        send_bin (h, f[1], (size_t) len[1], ZMQ_SNDMORE);
+        send_str (h, good ? "200" : "400", ZMQ_SNDMORE);
+        send_str (h, good ? "OK" : "No access", ZMQ_SNDMORE);
+        send_str (h, good ? "alice" : "", ZMQ_SNDMORE);
+        send_str (h, "", 0);
+        __atomic_add_fetch (&z->requests, 1, __ATOMIC_SEQ_CST);
+    }
+    TEST_OK (zmq_unbind (h, "inproc://zeromq.zap.01"));
+    close_zero (h);
+    return NULL;
+}
+
+static void test_zap (void *ctx)
+{
+    keypair_t server = new_keypair (), alice = new_keypair (), mallory = new_keypair ();
+    zap_t z = {ctx, {0}, 0, 0, 0};
+    TEST_ASSERT (zmq_z85_decode (z.allowed, alice.public_) == z.allowed);
+    pthread_t t;
+    TEST_ASSERT (pthread_create (&t, NULL, zap_thread, &z) == 0);
+    test_sleep_ms (50); /* the handler is bound */
+
+    char ep[256];
+    void *srv = zmq_socket (ctx, ZMQ_PULL);
+    make_server (srv, &server);
+    TEST_OK (zmq_setsockopt (srv, ZMQ_ZAP_DOMAIN, "curve-test", 10));
+    set_rcvtimeo (srv, 5000);
+    bind_ephemeral (srv, "tcp://127.0.0.1:*", ep, sizeof ep);
+
+    /* Alice: accepted; her messages carry the handler's User-Id. */
+    void *a = zmq_socket (ctx, ZMQ_PUSH);
+    make_client (a, server.public_, &alice);
+    TEST_OK (zmq_connect (a, ep));
+    send_str (a, "from alice", 0);
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    TEST_ASSERT_EQ_INT (10, zmq_msg_recv (&m, srv, 0));
+    TEST_ASSERT (memcmp (zmq_msg_data (&m), "from alice", 10) == 0);
+    const char *user = zmq_msg_gets (&m, "User-Id");
+    TEST_ASSERT (user != NULL && strcmp (user, "alice") == 0);
+    zmq_msg_close (&m);
+
+    /* Mallory: refused by ZAP; her side reports AUTH 400. */
+    void *b = zmq_socket (ctx, ZMQ_PUSH);
+    make_client (b, server.public_, &mallory);
+    TEST_OK (zmq_socket_monitor (b, "inproc://curve-zap-mon",
+                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                   | ZMQ_EVENT_HANDSHAKE_SUCCEEDED));
+    void *mon = zmq_socket (ctx, ZMQ_PAIR);
+    TEST_OK (zmq_connect (mon, "inproc://curve-zap-mon"));
+    set_rcvtimeo (mon, 5000);
+    TEST_OK (zmq_connect (b, ep));
+    send_str (b, "from mallory", ZMQ_DONTWAIT);
+    expect_event (mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400);
+    set_rcvtimeo (srv, 300);
+    char buf[32];
+    TEST_ERRNO (EAGAIN, zmq_recv (srv, buf, sizeof buf, 0));
+    close_zero (mon);
+    close_zero (b);
+    close_zero (a);
+    close_zero (srv);
+    __atomic_store_n (&z.stop, 1, __ATOMIC_SEQ_CST);
+    pthread_join (t, NULL);
+    TEST_ASSERT (z.requests >= 2);
+    TEST_ASSERT_EQ_INT (0, z.bad_requests);
+}
+
 int main (void)
 {
     test_watchdog (60);
@@ -254,6 +359,7 @@ int main (void)
     test_options (ctx);
     test_pair_and_reqrep (ctx);
     test_wrong_server_key (ctx);
+    test_zap (ctx);
     TEST_OK (zmq_ctx_term (ctx));
     return 0;
 }
