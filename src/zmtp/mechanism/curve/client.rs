@@ -43,6 +43,8 @@ pub(crate) struct CurveClient {
     state: State,
     ours: OurNonce,
     peer: PeerNonce,
+    /// Box(S, c'), from HELLO until WELCOME is open.
+    hello_key: Option<SalsaBox>,
     /// Box(S', c') once WELCOME is open.
     session: Option<SalsaBox>,
     /// The traffic boxes once READY is open.
@@ -61,6 +63,7 @@ impl CurveClient {
             state: State::SendHello,
             ours: OurNonce::new(),
             peer: PeerNonce::default(),
+            hello_key: None,
             session: None,
             codec: None,
         })
@@ -85,6 +88,7 @@ impl CurveClient {
             &mut data,
         )?;
         enc.command(HELLO, &[&data]);
+        self.hello_key = Some(key);
         self.state = State::ExpectWelcome;
         Ok(())
     }
@@ -95,7 +99,7 @@ impl CurveClient {
         }
         let mut rest = data;
         let nonce = take::<16>(&mut rest).ok_or(Error::Cryptographic)?;
-        let key = shared(&self.server, &self.ephemeral.secret);
+        let key = self.hello_key.take().ok_or(Error::UnexpectedCommand)?;
         let plain = open(&key, &long_nonce(b"WELCOME-", nonce), rest)?;
         let mut plain_rest = &plain[..];
         let server_short = *take::<KEY_LEN>(&mut plain_rest).ok_or(Error::Cryptographic)?;
