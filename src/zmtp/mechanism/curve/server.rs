@@ -33,8 +33,9 @@ enum State {
 pub(crate) struct CurveServer {
     local: Local,
     secret: SecretBytes,
-    public: [u8; KEY_LEN],
-    ephemeral: Ephemeral,
+    /// s' and S', made once a HELLO has opened: a connection that sends
+    /// nothing, or garbage, costs one key exchange at most.
+    ephemeral: Option<Ephemeral>,
     /// ZMQ_ZAP_DOMAIN and ZMQ_ZAP_ENFORCE_DOMAIN.
     zap_domain: Vec<u8>,
     zap_enforce: bool,
@@ -58,9 +59,8 @@ impl CurveServer {
         let secret = &security.curve.secret_key;
         Ok(CurveServer {
             local,
-            public: public_from_secret(secret.as_bytes()),
             secret: secret.clone(),
-            ephemeral: Ephemeral::generate()?,
+            ephemeral: None,
             zap_domain: security.zap_domain.clone(),
             zap_enforce: security.zap_enforce_domain,
             state: State::ExpectHello,
@@ -94,15 +94,16 @@ impl CurveServer {
             return Err(Error::Cryptographic);
         }
         self.client_short = client_short;
+        let eph = self.ephemeral.insert(Ephemeral::generate()?);
 
         // cookie = nonce + SecretBox[C' + s'](K), K fresh for this connection
         let cookie_key = Zeroizing::new(random::<32>()?);
         let cookie_nonce: [u8; 16] = random()?;
         let mut cookie_plain = Zeroizing::new([0u8; 64]);
         cookie_plain[..32].copy_from_slice(&client_short);
-        cookie_plain[32..].copy_from_slice(&Zeroizing::new(self.ephemeral.secret.to_bytes())[..]);
+        cookie_plain[32..].copy_from_slice(&Zeroizing::new(eph.secret.to_bytes())[..]);
         let mut welcome_plain = Zeroizing::new(Vec::with_capacity(128));
-        welcome_plain.extend_from_slice(&self.ephemeral.public);
+        welcome_plain.extend_from_slice(&eph.public);
         welcome_plain.extend_from_slice(&cookie_nonce);
         let cookie_box = XSalsa20Poly1305::new(cookie_key.as_ref().into());
         seal_into(
@@ -140,26 +141,28 @@ impl CurveServer {
         let cookie_box = XSalsa20Poly1305::new(cookie_key.as_ref().into());
         drop(cookie_key);
         let cookie_plain = open(&cookie_box, &long_nonce(b"COOKIE--", cookie_nonce), cookie)?;
-        let our_short_secret = Zeroizing::new(self.ephemeral.secret.to_bytes());
+        let eph = self.ephemeral.as_ref().ok_or(Error::UnexpectedCommand)?;
+        let our_short_secret = Zeroizing::new(eph.secret.to_bytes());
         if cookie_plain[..32] != self.client_short || cookie_plain[32..] != our_short_secret[..] {
             return Err(Error::Cryptographic);
         }
 
         let nonce = u64::from_be_bytes(*take::<8>(&mut rest).ok_or(Error::Cryptographic)?);
         self.peer.accept(nonce)?;
-        let session = shared(&self.client_short, &self.ephemeral.secret);
+        let session = shared(&self.client_short, &eph.secret);
         let plain = open(&session, &short_nonce(b"CurveZMQINITIATE", nonce), rest)?;
         let mut inner = &plain[..];
         let client_key = *take::<KEY_LEN>(&mut inner).ok_or(Error::Cryptographic)?;
         let vouch_nonce = take::<16>(&mut inner).ok_or(Error::Cryptographic)?;
         let vouch = take::<80>(&mut inner).ok_or(Error::Cryptographic)?;
         let vouch_plain = open(
-            &shared(&client_key, &self.ephemeral.secret),
+            &shared(&client_key, &eph.secret),
             &long_nonce(b"VOUCH---", vouch_nonce),
             vouch,
         )?;
         // The vouch binds C' to C, and to us (S): no replay to another server.
-        if vouch_plain[..32] != self.client_short || vouch_plain[32..] != self.public {
+        let our_public = public_from_secret(self.secret.as_bytes());
+        if vouch_plain[..32] != self.client_short || vouch_plain[32..] != our_public {
             return Err(Error::KeyExchange);
         }
         let peer = check_peer(self.local.socket_type, inner, "INITIATE", enc)?;
@@ -177,6 +180,12 @@ impl CurveServer {
             &self.local.routing_id,
             vec![client_key.to_vec()],
         )))
+    }
+
+    /// Whether s'/S' exist yet (tests: no key work before a HELLO opens).
+    #[cfg(test)]
+    pub(crate) fn has_short_keys(&self) -> bool {
+        self.ephemeral.is_some()
     }
 
     /// Sends READY; the handshake is done.

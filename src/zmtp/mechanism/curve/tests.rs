@@ -370,6 +370,13 @@ fn wrong_server_key_fails_at_hello() {
         Err(Error::Cryptographic)
     );
     assert!(enc.take_all().is_empty());
+    // A HELLO that does not open costs no short-term key pair.
+    assert!(!s.has_short_keys());
+    let mut good = server(&k.server, REP);
+    let mut c = client(&k.client, REQ);
+    c.start(&mut enc).unwrap();
+    good.on_command(parse(&one(&mut enc)), &mut enc).unwrap();
+    assert!(good.has_short_keys());
 }
 
 /// A hand-made client, to send what a real one never would.
