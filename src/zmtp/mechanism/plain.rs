@@ -26,7 +26,10 @@ pub const INITIATE: &[u8] = b"INITIATE";
 /// Queues an ERROR as libzmq's PLAIN server spells it.
 fn send_libzmq_error(out: &mut Encoder, reason: &str) {
     let data = command::error_data(reason);
-    out.frame_parts(crate::zmtp::frame::COMMAND, &[command::LIBZMQ_PLAIN_ERROR, &data]);
+    out.frame_parts(
+        crate::zmtp::frame::COMMAND,
+        &[command::LIBZMQ_PLAIN_ERROR, &data],
+    );
 }
 
 /// Longest username or password (a one-octet length on the wire).
