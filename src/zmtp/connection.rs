@@ -416,7 +416,7 @@ impl Connection {
             if frame.flags & MORE != 0 {
                 return Err(Error::MalformedCommand { command: "command" });
             }
-            let cmd = command::parse(frame.body.as_slice())?;
+            let cmd = command::parse_handshake(frame.body.as_slice())?;
             let step = self.mechanism.on_command(cmd, &mut self.enc)?;
             if let Some(ev) = self.apply_step(step, now) {
                 return Ok(Some(ev));

@@ -1246,3 +1246,88 @@ fn zap_enabled_refuses_legacy_peers() {
     let (_, err) = feed(&mut c, &v2, now);
     assert_eq!(err, Some(Error::LegacyPeerRefused));
 }
+
+// ----- PLAIN through connections -----
+
+fn plain_cfgs() -> (Config, Config) {
+    use crate::zmtp::mechanism::{MechanismKind, Role};
+    let mut client = Config::new(DEALER);
+    client.security.kind = MechanismKind::Plain;
+    client.security.plain_username = b"admin".to_vec();
+    client.security.plain_password = b"secret".to_vec();
+    let mut server = Config::new(ROUTER);
+    server.security.kind = MechanismKind::Plain;
+    server.security.role = Role::Server;
+    server.security.zap_domain = b"global".to_vec();
+    (client, server)
+}
+
+#[test]
+fn plain_handshake_with_zap_between_connections() {
+    let now = Instant::now();
+    let (ccfg, scfg) = plain_cfgs();
+    let mut client = Connection::new(ccfg, now);
+    let mut server = Connection::new(scfg, now);
+    let hello = out(&mut client);
+    // The server's greeting says PLAIN, as-server.
+    let (ev, err) = feed(&mut server, &hello, now);
+    assert_eq!(err, None);
+    let [Event::ZapRequest(req)] = ev.as_slice() else {
+        panic!("expected a ZAP request, got {ev:?}");
+    };
+    assert_eq!(req.credentials, vec![b"admin".to_vec(), b"secret".to_vec()]);
+    let greeting = out(&mut server);
+    assert_eq!(&greeting[12..17], b"PLAIN");
+    assert_eq!(greeting[32], 1);
+    let (ev, err) = feed(&mut client, &greeting, now);
+    assert!(ev.is_empty() && err.is_none());
+    server
+        .zap_reply(Some(&zap_reply_frames(b"200", b"admin-id")))
+        .unwrap();
+    let (ea, eb) = run(&mut client, &mut server, now);
+    assert_eq!(handshake_info(&ea).socket_type, ROUTER);
+    let info = handshake_info(&eb);
+    assert_eq!(info.socket_type, DEALER);
+    assert_eq!(info.zap_metadata.get("User-Id"), Some(&b"admin-id"[..]));
+    client.send(&Msg::from_slice(b"hi")).unwrap();
+    let (ev, err) = feed(&mut server, &out(&mut client), now);
+    assert_eq!(err, None);
+    assert_eq!(messages(&ev)[0].data(), b"hi");
+}
+
+#[test]
+fn plain_refusal_reaches_the_client_and_limits_apply() {
+    let now = Instant::now();
+    let (ccfg, scfg) = plain_cfgs();
+    let mut client = Connection::new(ccfg.clone(), now);
+    let mut server = Connection::new(scfg.clone(), now);
+    let (ev, _) = feed(&mut server, &out(&mut client), now);
+    assert!(matches!(ev.as_slice(), [Event::ZapRequest(_)]));
+    assert_eq!(
+        server.zap_reply(Some(&zap_reply_frames(b"400", b""))),
+        Err(Error::AuthFailed(400))
+    );
+    let (_, err) = feed(&mut client, &out(&mut server), now);
+    let err = err.unwrap();
+    assert_eq!(err, Error::PeerError("400".into()));
+    assert_eq!(err.auth_status_code(), Some(400));
+
+    // Same limits as NULL: the handshake frame cap and the timer.
+    let mut small = scfg.clone();
+    small.handshake_frame_cap = 10;
+    let mut server = Connection::new(small, now);
+    let (_, err) = feed(&mut server, &out(&mut Connection::new(ccfg, now)), now);
+    assert!(matches!(err, Some(Error::HandshakeFrameTooLarge { .. })));
+    let mut server = Connection::new(scfg, now);
+    server.handle_timeout(now + S).unwrap();
+    assert_eq!(
+        server.handle_timeout(now + 11 * S),
+        Err(Error::HandshakeTimeout)
+    );
+    // A client that meets a NULL server: mechanism mismatch.
+    let (ccfg, _) = plain_cfgs();
+    let mut client = Connection::new(ccfg, now);
+    let mut null = Connection::new(Config::new(ROUTER), now);
+    let (_, err) = feed(&mut client, &out(&mut null), now);
+    assert_eq!(err, Some(Error::MechanismMismatch));
+}

@@ -235,6 +235,8 @@ pub(super) fn seeds(kind: Kind) -> Vec<Vec<u8>> {
             for extra in [
                 frame(COMMAND, &cmd(b"WELCOME", b"x"), false),
                 frame(COMMAND, &cmd(b"ERROR", b"\x03400"), false),
+                // libzmq's PLAIN ERROR (0x5E "RROR").
+                frame(COMMAND, b"\x5eRROR\x03400", false),
                 frame(COMMAND, &cmd(b"READY", &cmd_props(b"ROUTER")), false),
             ] {
                 let mut w = gs.clone();

@@ -4,8 +4,15 @@
 //! its own. As libzmq 4.3.5, a PLAIN server with no ZAP handler bound
 //! refuses every client (HANDSHAKE_FAILED_NO_DETAIL, EFAULT): PLAIN without
 //! a credentials check makes no sense.
+//!
+//! ERROR on the wire: libzmq 4.3's PLAIN server sends 0x5E "RROR" + reason
+//! (its "\x05ERROR" literal lost the length to the hex escape) and its PLAIN
+//! client recognises only that form. The server here sends the same, so a
+//! libzmq client sees the refusal (HANDSHAKE_FAILED_AUTH) rather than an
+//! unexpected command; the client accepts both forms
+//! (`command::parse_handshake`).
 
-use super::zap::{verdict, ZapRequest};
+use super::zap::{verdict_with, ZapRequest};
 use super::{check_peer, peer_error, Local, Mechanism, Security, Step, ZapAnswer};
 use crate::msg::Metadata;
 use crate::zmtp::command::{self, Command};
@@ -15,6 +22,15 @@ use crate::zmtp::error::Error;
 pub const HELLO: &[u8] = b"HELLO";
 pub const WELCOME: &[u8] = b"WELCOME";
 pub const INITIATE: &[u8] = b"INITIATE";
+
+/// Queues an ERROR as libzmq's PLAIN server spells it.
+fn send_libzmq_error(out: &mut Encoder, reason: &str) {
+    let data = command::error_data(reason);
+    out.frame_parts(
+        crate::zmtp::frame::COMMAND,
+        &[command::LIBZMQ_PLAIN_ERROR, &data],
+    );
+}
 
 /// Longest username or password (a one-octet length on the wire).
 pub const MAX_CREDENTIAL: usize = 255;
@@ -157,7 +173,7 @@ impl Mechanism for PlainServer {
         let ZapAnswer::Reply(reply) = answer else {
             return Err(Error::ZapUnavailable);
         };
-        verdict(&reply, out)?;
+        verdict_with(&reply, out, send_libzmq_error)?;
         self.zap_metadata = reply.properties();
         out.command(WELCOME, &[]);
         self.state = ServerState::Initiate;
@@ -294,10 +310,8 @@ mod tests {
             server.on_zap(reply(b"400"), &mut se),
             Err(Error::AuthFailed(400))
         );
-        assert_eq!(
-            commands(&mut se),
-            vec![(command::ERROR.to_vec(), b"\x03400".to_vec())]
-        );
+        // Spelled as libzmq's PLAIN server does (see the module comment).
+        assert_eq!(se.take_all(), b"\x04\x09\x5eRROR\x03400");
         // No handler: refused.
         let mut server = PlainServer::new(local(ROUTER, b"ROUTER"), &security(b"", b""));
         server
@@ -346,6 +360,11 @@ mod tests {
         assert_eq!(
             client.on_command(cmd(command::ERROR, b"\x03400"), &mut ce),
             Err(Error::PeerError("400".into()))
+        );
+        let libzmq_error = command::parse_handshake(b"\x5eRROR\x03500").unwrap();
+        assert_eq!(
+            client.on_command(libzmq_error, &mut ce),
+            Err(Error::PeerError("500".into()))
         );
         assert_eq!(
             client.on_command(cmd(HELLO, b"\0\0"), &mut ce),

@@ -156,11 +156,20 @@ pub fn parse_reply(frames: &[Msg]) -> Result<ZapReply, Error> {
 /// ERROR command (RFC 27, libzmq); 400 and 500 queue ERROR with the status
 /// code as its reason, then fail. Failures are `AuthFailed(status)`.
 pub(crate) fn verdict(reply: &ZapReply, out: &mut Encoder) -> Result<(), Error> {
+    verdict_with(reply, out, send_error)
+}
+
+/// As `verdict`, with the mechanism's way of sending ERROR.
+pub(crate) fn verdict_with(
+    reply: &ZapReply,
+    out: &mut Encoder,
+    send: fn(&mut Encoder, &str),
+) -> Result<(), Error> {
     match reply.status {
         200 => Ok(()),
         300 => Err(Error::AuthFailed(300)),
         s => {
-            send_error(out, &s.to_string());
+            send(out, &s.to_string());
             Err(Error::AuthFailed(s))
         }
     }
