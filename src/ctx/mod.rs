@@ -250,6 +250,11 @@ impl CtxShared {
         Ok(st.pending.remove(name).unwrap_or_default())
     }
 
+    /// The socket bound at inproc `name`, if any (the ZAP handler lookup).
+    pub fn inproc_lookup(&self, name: &str) -> Option<InprocPeer> {
+        self.lock().inproc.get(name).cloned()
+    }
+
     pub fn inproc_unbind(&self, name: &str, socket_id: u64) {
         let mut st = self.lock();
         if st.inproc.get(name).map(|p| p.socket.id) == Some(socket_id) {

@@ -102,6 +102,15 @@ pub unsafe extern "C" fn zmq_getsockopt(
             OptValue::I64(i) => i.to_ne_bytes().to_vec(),
             OptValue::U64(i) => i.to_ne_bytes().to_vec(),
             OptValue::Bin(b) => b.clone(),
+            OptValue::CurveKey(k) => match cap {
+                32 => k.to_vec(),
+                41 => {
+                    let mut text = crate::util::z85::encode(k)?.into_bytes();
+                    text.push(0);
+                    text
+                }
+                _ => return Err(Errno::EINVAL),
+            },
             OptValue::Str(s) => {
                 let mut b = s.as_bytes().to_vec();
                 b.push(0);

@@ -13,7 +13,7 @@ use super::stream::Stream;
 use super::IoShared;
 use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
-    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
     ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, ZMQ_RAMPART_EVENT_CONNECTION_REJECTED,
     ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT, ZMQ_RAMPART_EVENT_MSG_TOO_LARGE,
@@ -77,6 +77,58 @@ struct Conn {
     handshaken: bool,
     /// ZMQ_SOCKS_PROXY negotiation still in progress (ZMTP waits for it).
     socks: Option<transport::socks5::Client>,
+    /// A ZAP request in flight.
+    zap: Option<ZapLink>,
+}
+
+/// Where ZAP handlers bind (RFC 27), in the socket's context.
+const ZAP_ENDPOINT: &str = "zeromq.zap.01";
+
+/// Messages each way on a ZAP pipe: one request and one reply are in
+/// flight; a handler that sends more is held back, not buffered.
+const ZAP_HWM: u64 = 4;
+
+/// A ZAP request in flight: our end of a pipe to the handler's socket and
+/// the reply's frames read so far.
+struct ZapLink {
+    pipe: PipeEnd,
+    reply: Vec<Msg>,
+}
+
+/// How far a ZAP reply got.
+enum ZapRead {
+    Waiting,
+    Reply(Vec<Msg>),
+    /// The handler's socket went away.
+    Closed,
+}
+
+impl ZapLink {
+    /// Reads what arrived, without blocking: at most `REPLY_FRAMES` frames
+    /// of one message (what is beyond is malformed, and never read).
+    fn read(&mut self) -> ZapRead {
+        loop {
+            match self.pipe.inp.read() {
+                // The handler's introduction.
+                Read::Msg(m) if m.is_command() => {}
+                Read::Msg(m) => {
+                    let more = m.more();
+                    self.reply.push(m);
+                    if !more || self.reply.len() == zmtp::mechanism::zap::REPLY_FRAMES {
+                        return ZapRead::Reply(std::mem::take(&mut self.reply));
+                    }
+                }
+                Read::Empty => return ZapRead::Waiting,
+                Read::Closed => return ZapRead::Closed,
+            }
+        }
+    }
+}
+
+impl Drop for ZapLink {
+    fn drop(&mut self) {
+        self.pipe.close();
+    }
 }
 
 impl Conn {
@@ -247,7 +299,7 @@ impl Session {
         zmtp::Config {
             socket_type: o.socket_type,
             routing_id: o.routing_id.clone(),
-            as_server: false,
+            security: self.opts.security(),
             max_msg_size: max_msg,
             handshake_frame_cap: o.handshake_frame_cap.or(max_msg).unwrap_or(u64::MAX),
             metadata: o.metadata.clone(),
@@ -284,6 +336,7 @@ impl Session {
             peer_address,
             handshaken: false,
             socks: None,
+            zap: None,
         }
     }
 
@@ -729,9 +782,25 @@ impl Session {
             let Some(c) = self.conn.as_mut() else {
                 return Ok(true);
             };
+            if let Some(link) = &mut c.zap {
+                match link.read() {
+                    ZapRead::Waiting => {}
+                    ZapRead::Reply(frames) => {
+                        c.zap = None;
+                        c.codec
+                            .zap_reply(Some(&frames))
+                            .map_err(EndReason::Protocol)?;
+                    }
+                    // The handler went away without answering: as libzmq,
+                    // the handshake waits on (HANDSHAKE_IVL ends it). A
+                    // retry would find no handler and go on unauthenticated.
+                    ZapRead::Closed => c.zap = None,
+                }
+            }
             match c.codec.poll_event(now).map_err(EndReason::Protocol)? {
                 None => return Ok(true),
                 Some(zmtp::Event::HandshakeDone(info)) => self.handshake_done(info),
+                Some(zmtp::Event::ZapRequest(req)) => self.send_zap_request(req)?,
                 Some(zmtp::Event::Message(m)) => {
                     if !self.push_in(m) {
                         return Ok(false);
@@ -739,6 +808,59 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Hands a ZAP request to the handler bound at inproc://zeromq.zap.01
+    /// in our context through a pipe of its own (the reply is read by
+    /// `deliver` when the pipe wakes us), or answers "no handler" at once.
+    fn send_zap_request(&mut self, mut req: zmtp::mechanism::ZapRequest) -> Result<(), EndReason> {
+        let handler = self
+            .socket
+            .ctx
+            .upgrade()
+            .and_then(|ctx| ctx.inproc_lookup(ZAP_ENDPOINT));
+        let Some(c) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let Some(handler) = handler else {
+            return c.codec.zap_reply(None).map_err(EndReason::Protocol);
+        };
+        req.address = c.peer_address.as_bytes().to_vec();
+        let limits = Limits {
+            hwm: ZAP_HWM,
+            byte_cap: 0,
+            conflate: false,
+        };
+        let (mut mine, mut theirs) = pipe_pair(limits, limits);
+        // An anonymous peer to the handler (a ROUTER makes up an id).
+        mine.out.write(introduction(&[], None));
+        let frames = req.frames();
+        let last = frames.len() - 1;
+        for (i, f) in frames.into_iter().enumerate() {
+            let mut m = Msg::from_vec(f);
+            m.set_more(i < last);
+            mine.out.write(m);
+        }
+        mine.out.flush();
+        theirs.out.write(handler.intro.clone());
+        theirs.out.flush();
+        mine.set_notify(Some(Notify {
+            target: self.io.clone(),
+            key: self.key,
+        }));
+        handler
+            .socket
+            .mailbox
+            .send(SocketCmd::Attach(Box::new(crate::socket::Attach {
+                end: theirs,
+                endpoint: format!("inproc://{ZAP_ENDPOINT}"),
+                routing_id: None,
+            })));
+        c.zap = Some(ZapLink {
+            pipe: mine,
+            reply: Vec::new(),
+        });
+        Ok(())
     }
 
     fn push_in(&mut self, m: Msg) -> bool {
@@ -765,13 +887,18 @@ impl Session {
         SharedStats::bump(&self.socket.stats.peers);
         self.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
         let Some(c) = self.conn.as_mut() else { return };
+        // As libzmq: Peer-Address, then what ZAP said (User-Id, metadata),
+        // then the peer's own properties, the first of a name winning, so a
+        // peer cannot claim a User-Id of its choosing.
         let mut meta = Metadata::new();
-        for (k, v) in info.metadata.iter() {
-            meta.set(k, v);
-        }
         meta.set("Peer-Address", c.peer_address.as_bytes());
         // The fd behind the deprecated ZMQ_SRCFD, as libzmq keeps it.
         meta.set("__fd", c.fd().to_string().as_bytes());
+        for (k, v) in info.zap_metadata.iter().chain(info.metadata.iter()) {
+            if meta.get(k).is_none() {
+                meta.set(k, v);
+            }
+        }
         let intro = introduction(&info.routing_id, Some(Arc::new(meta)));
         self.reconnect_ivl = Duration::from_millis(self.opts.reconnect_ivl.max(0) as u64);
         if self.pipe.is_none() {
@@ -878,6 +1005,15 @@ impl Session {
 
     /// The connection is gone: keep the pipe (connect) or give it up (accepted).
     fn connection_ended(&mut self, reg: &Registry, reason: EndReason, now: Instant) {
+        // An ERROR during the handshake (refused credentials, a socket type
+        // the peer rejects) is final: the peer must not come back with the
+        // same credentials (RFC 23), and libzmq does not reconnect. Other
+        // protocol errors are retried (test_reconnect.c).
+        let give_up = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| !c.handshaken && !c.connecting)
+            && matches!(&reason, EndReason::Protocol(zmtp::Error::PeerError(_)));
         if let Some(mut c) = self.conn.take() {
             c.stream.deregister(reg);
             let fd = c.fd();
@@ -888,20 +1024,7 @@ impl Session {
             } else {
                 self.report_end(&reason, c.handshaken);
                 if !c.handshaken {
-                    match &reason {
-                        EndReason::Protocol(e) => match e.protocol_error_code() {
-                            Some(code) => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code),
-                            None => self.event(
-                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                                handshake_errno(e) as u32,
-                            ),
-                        },
-                        EndReason::Io(e) => self.event(
-                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                            e.raw_os_error().unwrap_or(libc::EIO) as u32,
-                        ),
-                        _ => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0),
-                    }
+                    self.report_handshake_failure(&reason);
                 }
                 self.event(ZMQ_EVENT_DISCONNECTED, fd);
             }
@@ -926,14 +1049,43 @@ impl Session {
                 self.closing = Some(Some(now));
             }
             Origin::Connect { .. } => {
-                if self.opts.pipe_per_connection() {
+                if give_up || self.opts.pipe_per_connection() {
                     if let Some(mut p) = self.pipe.take() {
                         p.close();
                     }
                 }
-                self.schedule_reconnect(now);
+                if give_up {
+                    self.reconnect_at = None;
+                    self.closing = Some(Some(now));
+                } else {
+                    self.schedule_reconnect(now);
+                }
             }
         }
+    }
+
+    /// The HANDSHAKE_FAILED_* event libzmq reports for a handshake that
+    /// ended this way: AUTH with the ZAP status (ours, or the peer's ERROR
+    /// "300"/"400"/"500"), PROTOCOL with a ZMTP/ZAP code, else NO_DETAIL with
+    /// an errno (EPIPE when the peer hung up).
+    fn report_handshake_failure(&self, reason: &EndReason) {
+        let (event, value) = match reason {
+            EndReason::Protocol(e) => match (e.auth_status_code(), e.protocol_error_code()) {
+                (Some(status), _) => (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status),
+                (None, Some(code)) => (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code),
+                (None, None) => (
+                    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                    handshake_errno(e) as u32,
+                ),
+            },
+            EndReason::Io(e) => (
+                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                e.raw_os_error().unwrap_or(libc::EIO) as u32,
+            ),
+            EndReason::Eof => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EPIPE as u32),
+            _ => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0),
+        };
+        self.event(event, value);
     }
 
     /// Counters and reason-coded events for a connection that ended.
@@ -990,6 +1142,8 @@ impl Session {
 fn handshake_errno(e: &zmtp::Error) -> i32 {
     match e {
         zmtp::Error::HandshakeTimeout => libc::ETIMEDOUT,
+        // ZAP required and no handler bound.
+        zmtp::Error::ZapUnavailable => libc::EFAULT,
         _ => libc::EPROTO,
     }
 }

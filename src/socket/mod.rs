@@ -60,6 +60,8 @@ pub struct SocketShared {
     pub mailbox: Mailbox<SocketCmd>,
     pub monitor: monitor::MonitorSlot,
     pub stats: stats::SharedStats,
+    /// The context, for the ZAP handler lookup its I/O threads make.
+    pub ctx: std::sync::Weak<CtxShared>,
 }
 
 impl Wake for SocketShared {
@@ -125,6 +127,7 @@ impl Socket {
                 mailbox,
                 monitor: monitor::MonitorSlot::default(),
                 stats: stats::SharedStats::default(),
+                ctx: Arc::downgrade(&ctx),
             }),
             ctx,
             opts,

@@ -8,6 +8,8 @@ use crate::consts::*;
 use crate::errno::{Errno, ZResult};
 use crate::guard::Defaults;
 use crate::transport::filter::{AddressMask, IpcFilters};
+use crate::util::z85;
+use crate::zmtp::mechanism::curve::{SecretBytes, KEY_LEN};
 
 /// A value read with zmq_getsockopt, encoded by the ffi layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +21,9 @@ pub enum OptValue {
     Bin(Vec<u8>),
     /// String value (NUL terminated on the way out).
     Str(String),
+    /// A CURVE key: binary when the caller's buffer is 32 bytes, Z85 text
+    /// plus NUL when it is 41, else EINVAL (libzmq's rule).
+    CurveKey([u8; 32]),
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +70,12 @@ pub struct Options {
     pub plain_username: Vec<u8>,
     pub plain_password: Vec<u8>,
     pub mechanism: i32,
+    /// ZMQ_CURVE_SERVER and the three CURVE keys (all zero until set).
+    pub curve_server: bool,
+    pub curve_public: [u8; 32],
+    pub curve_secret: SecretBytes,
+    pub curve_server_key: [u8; 32],
+    pub zap_enforce_domain: bool,
     pub metadata: Vec<(String, Vec<u8>)>,
     /// Rampart: cap on handshake frames (None = MAXMSGSIZE, like libzmq).
     pub handshake_frame_cap: Option<u64>,
@@ -167,7 +178,26 @@ pub fn empty_value_needs_null(opt: i32) -> bool {
     )
 }
 
+/// A CURVE key: 32 bytes, or 40 Z85 characters (41 with a NUL), as libzmq.
+fn curve_key(v: &[u8]) -> ZResult<[u8; KEY_LEN]> {
+    let mut key = [0u8; KEY_LEN];
+    match v.len() {
+        KEY_LEN => key.copy_from_slice(v),
+        40 => z85::decode_into(v, &mut key)?,
+        41 if v[40] == 0 => z85::decode_into(&v[..40], &mut key)?,
+        _ => return Err(Errno::EINVAL),
+    }
+    Ok(key)
+}
+
 /// Strings may come with or without a trailing NUL.
+fn nul_terminated(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len() + 1);
+    out.extend_from_slice(v);
+    out.push(0);
+    out
+}
+
 fn string(v: &[u8]) -> ZResult<String> {
     let v = v.strip_suffix(&[0]).unwrap_or(v);
     String::from_utf8(v.to_vec()).map_err(|_| Errno::EINVAL)
@@ -218,6 +248,11 @@ impl Options {
             plain_username: Vec::new(),
             plain_password: Vec::new(),
             mechanism: ZMQ_NULL,
+            curve_server: false,
+            curve_public: [0; KEY_LEN],
+            curve_secret: SecretBytes::new([0; KEY_LEN]),
+            curve_server_key: [0; KEY_LEN],
+            zap_enforce_domain: false,
             metadata: Vec::new(),
             handshake_frame_cap: d.handshake_frame_cap,
             pipe_byte_cap: d.pipe_byte_cap,
@@ -362,26 +397,54 @@ impl Options {
             ZMQ_LOOPBACK_FASTPATH => self.loopback_fastpath = relaxed_bool(v)?,
             ZMQ_MULTICAST_LOOP => self.multicast_loop = relaxed_bool(v)?,
             ZMQ_MULTICAST_MAXTPDU => self.multicast_maxtpdu = ranged(v, 1, i32::MAX)?,
+            // As libzmq: 0 turns PLAIN off; an empty username or password
+            // means NULL and leaves the stored value alone.
             ZMQ_PLAIN_SERVER => {
                 self.plain_server = bool_int(v)?;
+                self.mechanism = if self.plain_server {
+                    ZMQ_PLAIN
+                } else {
+                    ZMQ_NULL
+                };
+            }
+            ZMQ_PLAIN_USERNAME | ZMQ_PLAIN_PASSWORD => {
+                if v.len() > 255 {
+                    return Err(Errno::EINVAL);
+                }
+                if v.is_empty() {
+                    self.mechanism = ZMQ_NULL;
+                    return Ok(());
+                }
+                if opt == ZMQ_PLAIN_USERNAME {
+                    self.plain_username = v.to_vec();
+                } else {
+                    self.plain_password = v.to_vec();
+                }
+                self.plain_server = false;
                 self.mechanism = ZMQ_PLAIN;
             }
-            ZMQ_PLAIN_USERNAME => {
-                if v.len() > 255 {
-                    return Err(Errno::EINVAL);
-                }
-                self.plain_username = v.to_vec();
-                self.plain_server = false;
-                self.mechanism = if v.is_empty() { ZMQ_NULL } else { ZMQ_PLAIN };
+            ZMQ_CURVE_SERVER => {
+                self.curve_server = bool_int(v)?;
+                self.mechanism = if self.curve_server {
+                    ZMQ_CURVE
+                } else {
+                    ZMQ_NULL
+                };
             }
-            ZMQ_PLAIN_PASSWORD => {
-                if v.len() > 255 {
-                    return Err(Errno::EINVAL);
-                }
-                self.plain_password = v.to_vec();
-                self.plain_server = false;
-                self.mechanism = if v.is_empty() { ZMQ_NULL } else { ZMQ_PLAIN };
+            ZMQ_CURVE_PUBLICKEY => {
+                self.curve_public = curve_key(v)?;
+                self.mechanism = ZMQ_CURVE;
             }
+            ZMQ_CURVE_SECRETKEY => {
+                self.curve_secret = SecretBytes::new(curve_key(v)?);
+                self.mechanism = ZMQ_CURVE;
+            }
+            ZMQ_CURVE_SERVERKEY => {
+                self.curve_server_key = curve_key(v)?;
+                self.curve_server = false;
+                self.mechanism = ZMQ_CURVE;
+            }
+            ZMQ_ZAP_ENFORCE_DOMAIN => self.zap_enforce_domain = bool_int(v)?,
             ZMQ_METADATA => {
                 let s = string(v)?;
                 let (k, val) = s.split_once(':').ok_or(Errno::EINVAL)?;
@@ -459,9 +522,15 @@ impl Options {
             ZMQ_MULTICAST_LOOP => Int(self.multicast_loop as i32),
             ZMQ_MULTICAST_MAXTPDU => Int(self.multicast_maxtpdu),
             ZMQ_MECHANISM => Int(self.mechanism),
-            ZMQ_PLAIN_SERVER => Int(self.plain_server as i32),
-            ZMQ_PLAIN_USERNAME => Str(String::from_utf8_lossy(&self.plain_username).into_owned()),
-            ZMQ_PLAIN_PASSWORD => Str(String::from_utf8_lossy(&self.plain_password).into_owned()),
+            ZMQ_ZAP_ENFORCE_DOMAIN => Int(self.zap_enforce_domain as i32),
+            ZMQ_PLAIN_SERVER => Int((self.plain_server && self.mechanism == ZMQ_PLAIN) as i32),
+            // Bytes as set (need not be UTF-8), NUL-terminated as libzmq.
+            ZMQ_PLAIN_USERNAME => Bin(nul_terminated(&self.plain_username)),
+            ZMQ_PLAIN_PASSWORD => Bin(nul_terminated(&self.plain_password)),
+            ZMQ_CURVE_SERVER => Int((self.curve_server && self.mechanism == ZMQ_CURVE) as i32),
+            ZMQ_CURVE_PUBLICKEY => CurveKey(self.curve_public),
+            ZMQ_CURVE_SECRETKEY => CurveKey(*self.curve_secret.as_bytes()),
+            ZMQ_CURVE_SERVERKEY => CurveKey(self.curve_server_key),
             ZMQ_THREAD_SAFE => Int(0),
             ZMQ_RAMPART_PIPE_BYTE_CAP => as_i64(self.pipe_byte_cap),
             ZMQ_RAMPART_MAX_CONNECTIONS => as_i64(self.max_connections),
@@ -521,6 +590,29 @@ impl Options {
     pub fn max_msg_size_limit(&self) -> Option<u64> {
         u64::try_from(self.max_msg_size).ok()
     }
+
+    /// The mechanism settings a connection's handshake needs.
+    pub fn security(&self) -> crate::zmtp::mechanism::Security {
+        use crate::zmtp::mechanism::{CurveKeys, MechanismKind, Role, Security};
+        let (kind, server) = match self.mechanism {
+            ZMQ_PLAIN => (MechanismKind::Plain, self.plain_server),
+            ZMQ_CURVE => (MechanismKind::Curve, self.curve_server),
+            _ => (MechanismKind::Null, false),
+        };
+        Security {
+            kind,
+            role: if server { Role::Server } else { Role::Client },
+            plain_username: self.plain_username.clone(),
+            plain_password: self.plain_password.clone(),
+            zap_domain: self.zap_domain.as_bytes().to_vec(),
+            zap_enforce_domain: self.zap_enforce_domain,
+            curve: CurveKeys {
+                public_key: self.curve_public,
+                secret_key: self.curve_secret.clone(),
+                server_key: self.curve_server_key,
+            },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -565,11 +657,98 @@ mod tests {
     }
 
     #[test]
+    fn curve_keys() {
+        let mut o = opts();
+        let z = b"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+        let bin = z85::decode(z).unwrap();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        assert_eq!(o.set(ZMQ_CURVE_PUBLICKEY, z), Ok(()));
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_CURVE)));
+        let mut with_nul = z.to_vec();
+        with_nul.push(0);
+        assert_eq!(o.set(ZMQ_CURVE_SECRETKEY, &with_nul), Ok(()));
+        assert_eq!(o.set(ZMQ_CURVE_SERVERKEY, &bin), Ok(()));
+        for opt in [
+            ZMQ_CURVE_PUBLICKEY,
+            ZMQ_CURVE_SECRETKEY,
+            ZMQ_CURVE_SERVERKEY,
+        ] {
+            assert_eq!(
+                o.get(opt),
+                Ok(OptValue::CurveKey(bin.clone().try_into().unwrap()))
+            );
+        }
+        with_nul[40] = b'x';
+        for bad in [&with_nul[..], &z[..39], &bin[..31], b"", &[b'~'; 40]] {
+            assert_eq!(o.set(ZMQ_CURVE_SECRETKEY, bad), Err(Errno::EINVAL));
+        }
+        assert_eq!(o.get(ZMQ_CURVE_SERVER), Ok(OptValue::Int(0)));
+        assert_eq!(o.set(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()), Ok(()));
+        assert_eq!(o.get(ZMQ_CURVE_SERVER), Ok(OptValue::Int(1)));
+        assert_eq!(o.security().role, crate::zmtp::mechanism::Role::Server);
+        assert_eq!(
+            o.set(ZMQ_CURVE_SERVER, &2i32.to_ne_bytes()),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(o.set(ZMQ_CURVE_SERVER, &0i32.to_ne_bytes()), Ok(()));
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        assert_eq!(
+            o.security().kind,
+            crate::zmtp::mechanism::MechanismKind::Null
+        );
+        // A server key makes a client.
+        o.set(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
+        o.set(ZMQ_CURVE_SERVERKEY, &bin).unwrap();
+        assert_eq!(o.get(ZMQ_CURVE_SERVER), Ok(OptValue::Int(0)));
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_CURVE)));
+    }
+
+    #[test]
     fn routing_id_length() {
         let mut o = opts();
         assert_eq!(o.set(ZMQ_ROUTING_ID, b""), Err(Errno::EINVAL));
         assert_eq!(o.set(ZMQ_ROUTING_ID, &[1; 256]), Err(Errno::EINVAL));
         assert_eq!(o.set(ZMQ_ROUTING_ID, b"abc"), Ok(()));
         assert_eq!(o.get(ZMQ_ROUTING_ID), Ok(OptValue::Bin(b"abc".to_vec())));
+    }
+
+    #[test]
+    fn plain_and_zap_options_as_libzmq() {
+        use crate::zmtp::mechanism::{MechanismKind, Role};
+        let one = 1i32.to_ne_bytes();
+        let zero = 0i32.to_ne_bytes();
+        let mut o = opts();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        assert_eq!(o.get(ZMQ_ZAP_ENFORCE_DOMAIN), Ok(OptValue::Int(0)));
+        o.set(ZMQ_ZAP_ENFORCE_DOMAIN, &one).unwrap();
+        assert_eq!(o.get(ZMQ_ZAP_ENFORCE_DOMAIN), Ok(OptValue::Int(1)));
+        o.set(ZMQ_PLAIN_SERVER, &one).unwrap();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_PLAIN)));
+        assert_eq!(o.get(ZMQ_PLAIN_SERVER), Ok(OptValue::Int(1)));
+        let sec = o.security();
+        assert_eq!((sec.kind, sec.role), (MechanismKind::Plain, Role::Server));
+        assert!(sec.zap_enforce_domain);
+        o.set(ZMQ_PLAIN_SERVER, &zero).unwrap();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        o.set(ZMQ_PLAIN_USERNAME, b"admin\xff").unwrap();
+        assert_eq!(
+            o.get(ZMQ_PLAIN_USERNAME),
+            Ok(OptValue::Bin(b"admin\xff\0".to_vec()))
+        );
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_PLAIN)));
+        assert_eq!(o.get(ZMQ_PLAIN_SERVER), Ok(OptValue::Int(0)));
+        assert_eq!(o.security().role, Role::Client);
+        // Empty: back to NULL, the stored value kept.
+        o.set(ZMQ_PLAIN_PASSWORD, b"").unwrap();
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptValue::Int(ZMQ_NULL)));
+        assert_eq!(
+            o.get(ZMQ_PLAIN_USERNAME),
+            Ok(OptValue::Bin(b"admin\xff\0".to_vec()))
+        );
+        assert_eq!(o.set(ZMQ_PLAIN_PASSWORD, &[b'x'; 256]), Err(Errno::EINVAL));
+        assert_eq!(
+            o.set(ZMQ_PLAIN_SERVER, &2i32.to_ne_bytes()),
+            Err(Errno::EINVAL)
+        );
     }
 }
