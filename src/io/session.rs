@@ -21,7 +21,7 @@ use crate::consts::{
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{pipe_pair, Limits, Notify, PipeEnd, Read, Room};
 use crate::socket::monitor::Event;
-use crate::socket::options::Options;
+use crate::socket::options::{c_str, Options};
 use crate::socket::pipes::introduction;
 use crate::socket::stats::SharedStats;
 use crate::socket::{SocketCmd, SocketShared};
@@ -274,7 +274,7 @@ impl Session {
             .then(|| now + Duration::from_millis(self.opts.connect_timeout as u64));
         Conn {
             stream,
-            codec: if self.opts.socket_type == crate::consts::ZMQ_STREAM {
+            codec: if self.opts.raw_socket {
                 Codec::Raw(Raw::new())
             } else {
                 Codec::Zmtp(Box::new(zmtp::Connection::new(self.zmtp_config(), now)))
@@ -421,13 +421,15 @@ impl Session {
         let attempt = match endpoint {
             // Through a SOCKS5 proxy: connect to it; the endpoint's host
             // is the proxy's to resolve.
-            Endpoint::Tcp(a) if !self.opts.socks_proxy.is_empty() => socks_start(a, &self.opts)
-                .and_then(|(client, proxy)| {
-                    socks = Some(client);
-                    transport::resolve_connect(&proxy, &topts)
-                })
-                .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
-                .map(|s| (Stream::Tcp(s), true)),
+            Endpoint::Tcp(a) if !c_str(&self.opts.socks_proxy).is_empty() => {
+                socks_start(a, &self.opts)
+                    .and_then(|(client, proxy)| {
+                        socks = Some(client);
+                        transport::resolve_connect(&proxy, &topts)
+                    })
+                    .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
+                    .map(|s| (Stream::Tcp(s), true))
+            }
             Endpoint::Tcp(a) => transport::resolve_connect(a, &topts)
                 .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
                 .map(|s| (Stream::Tcp(s), true)),
@@ -1013,7 +1015,7 @@ fn socks_start(
     o: &Options,
 ) -> crate::errno::ZResult<(transport::socks5::Client, transport::TcpAddr)> {
     use crate::errno::Errno;
-    let proxy = match transport::parse(&format!("tcp://{}", o.socks_proxy))? {
+    let proxy = match transport::parse(&format!("tcp://{}", c_str(&o.socks_proxy)))? {
         Endpoint::Tcp(p) => p,
         _ => return Err(Errno::EINVAL),
     };
