@@ -421,15 +421,13 @@ impl Session {
         let attempt = match endpoint {
             // Through a SOCKS5 proxy: connect to it; the endpoint's host
             // is the proxy's to resolve.
-            Endpoint::Tcp(a) if !c_str(&self.opts.socks_proxy).is_empty() => {
-                socks_start(a, &self.opts)
-                    .and_then(|(client, proxy)| {
-                        socks = Some(client);
-                        transport::resolve_connect(&proxy, &topts)
-                    })
-                    .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
-                    .map(|s| (Stream::Tcp(s), true))
-            }
+            Endpoint::Tcp(a) if !self.opts.socks_proxy.is_empty() => socks_start(a, &self.opts)
+                .and_then(|(client, proxy)| {
+                    socks = Some(client);
+                    transport::resolve_connect(&proxy, &topts)
+                })
+                .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
+                .map(|s| (Stream::Tcp(s), true)),
             Endpoint::Tcp(a) => transport::resolve_connect(a, &topts)
                 .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
                 .map(|s| (Stream::Tcp(s), true)),
