@@ -108,8 +108,9 @@ impl CtxShared {
             ZMQ_IO_THREADS if val >= 0 => st.io_threads_n = val,
             ZMQ_RAMPART_CTX_BUDGET_MB if val >= 0 => st.budget = (val as u64) << 20,
             ZMQ_MAX_SOCKETS if val >= 1 => st.max_sockets = val,
-            ZMQ_IPV6 if val == 0 || val == 1 => st.ipv6 = val == 1,
-            ZMQ_BLOCKY if val == 0 || val == 1 => st.blocky = val == 1,
+            // Any non-negative value, as libzmq: non-zero means on.
+            ZMQ_IPV6 if val >= 0 => st.ipv6 = val != 0,
+            ZMQ_BLOCKY if val >= 0 => st.blocky = val != 0,
             ZMQ_MAX_MSGSZ if val >= 0 => {
                 st.max_msgsz = val;
                 st.max_msgsz_set = true;

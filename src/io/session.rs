@@ -21,7 +21,7 @@ use crate::consts::{
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{pipe_pair, Limits, Notify, PipeEnd, Read, Room};
 use crate::socket::monitor::Event;
-use crate::socket::options::Options;
+use crate::socket::options::{c_str, Options};
 use crate::socket::pipes::introduction;
 use crate::socket::stats::SharedStats;
 use crate::socket::{SocketCmd, SocketShared};
@@ -326,7 +326,7 @@ impl Session {
             .then(|| now + Duration::from_millis(self.opts.connect_timeout as u64));
         Conn {
             stream,
-            codec: if self.opts.socket_type == crate::consts::ZMQ_STREAM {
+            codec: if self.opts.raw_socket {
                 Codec::Raw(Raw::new())
             } else {
                 Codec::Zmtp(Box::new(zmtp::Connection::new(self.zmtp_config(), now)))
@@ -1167,7 +1167,7 @@ fn socks_start(
     o: &Options,
 ) -> crate::errno::ZResult<(transport::socks5::Client, transport::TcpAddr)> {
     use crate::errno::Errno;
-    let proxy = match transport::parse(&format!("tcp://{}", o.socks_proxy))? {
+    let proxy = match transport::parse(&format!("tcp://{}", c_str(&o.socks_proxy)))? {
         Endpoint::Tcp(p) => p,
         _ => return Err(Errno::EINVAL),
     };

@@ -402,6 +402,11 @@ impl Socket {
         {
             Err(e) if e == Errno::EINVAL => {}
             other => {
+                if other.is_ok() && opt == ZMQ_ROUTER_RAW && self.opts.socket_type == ZMQ_ROUTER {
+                    // Later connections speak raw bytes (the pattern already
+                    // switched); turning it off again is a no-op, as in libzmq.
+                    self.opts.raw_socket |= val != 0i32.to_ne_bytes();
+                }
                 self.reap();
                 return other;
             }

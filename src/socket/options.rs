@@ -105,6 +105,9 @@ pub struct Options {
     /// Stored and reported only (Windows loopback / multicast options).
     pub loopback_fastpath: bool,
     pub multicast_loop: bool,
+    /// Connections are raw bytes, no ZMTP: STREAM, or a ROUTER with
+    /// ZMQ_ROUTER_RAW (set by the socket when its pattern takes it).
+    pub raw_socket: bool,
 }
 
 fn int(v: &[u8]) -> ZResult<i32> {
@@ -190,6 +193,18 @@ fn curve_key(v: &[u8]) -> ZResult<[u8; KEY_LEN]> {
     Ok(key)
 }
 
+/// A string option stored as given (libzmq keeps the caller's bytes, a
+/// trailing NUL included).
+fn raw_string(v: &[u8]) -> ZResult<String> {
+    String::from_utf8(v.to_vec()).map_err(|_| Errno::EINVAL)
+}
+
+/// A stored string option up to its first NUL: what libzmq's users of the
+/// value see (they read it as a C string).
+pub fn c_str(s: &str) -> &str {
+    s.split('\0').next().unwrap_or_default()
+}
+
 /// Strings may come with or without a trailing NUL.
 fn nul_terminated(v: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(v.len() + 1);
@@ -270,6 +285,7 @@ impl Options {
             socks_password: Vec::new(),
             loopback_fastpath: false,
             multicast_loop: true,
+            raw_socket: socket_type == ZMQ_STREAM,
         }
     }
 
@@ -284,11 +300,13 @@ impl Options {
                 self.routing_id = v.to_vec();
             }
             ZMQ_CONNECT_ROUTING_ID => {
-                // Only sockets that route by id name their connections.
-                if self.socket_type != ZMQ_ROUTER && self.socket_type != ZMQ_STREAM {
+                // Only sockets that route by id name their connections (REP
+                // is a ROUTER underneath in libzmq and takes it too). Any
+                // non-empty length, as libzmq: the id never goes on the wire.
+                if !matches!(self.socket_type, ZMQ_ROUTER | ZMQ_STREAM | ZMQ_REP) {
                     return Err(Errno::EINVAL);
                 }
-                if v.is_empty() || v.len() > 255 {
+                if v.is_empty() {
                     return Err(Errno::EINVAL);
                 }
                 self.connect_routing_id = Some(v.to_vec());
@@ -301,13 +319,8 @@ impl Options {
             ZMQ_RECONNECT_IVL => self.reconnect_ivl = ranged(v, -1, i32::MAX)?,
             ZMQ_RECONNECT_IVL_MAX => self.reconnect_ivl_max = ranged(v, 0, i32::MAX)?,
             ZMQ_BACKLOG => self.backlog = ranged(v, 0, i32::MAX)?,
-            ZMQ_MAXMSGSIZE => {
-                let n = int64(v)?;
-                if n < -1 {
-                    return Err(Errno::EINVAL);
-                }
-                self.max_msg_size = n;
-            }
+            // Any int64, as libzmq: every negative value means no limit.
+            ZMQ_MAXMSGSIZE => self.max_msg_size = int64(v)?,
             ZMQ_SNDHWM => self.sndhwm = ranged(v, 0, i32::MAX)?,
             ZMQ_RCVHWM => self.rcvhwm = ranged(v, 0, i32::MAX)?,
             ZMQ_MULTICAST_HOPS => self.multicast_hops = ranged(v, 1, i32::MAX)?,
@@ -344,12 +357,14 @@ impl Options {
                 }
                 self.zap_domain = string(v)?;
             }
-            ZMQ_SOCKS_PROXY => self.socks_proxy = string(v)?,
+            // Kept byte for byte (a trailing NUL too, which zmq_getsockopt
+            // then reports, as libzmq does); users strip it.
+            ZMQ_SOCKS_PROXY => self.socks_proxy = raw_string(v)?,
             ZMQ_BINDTODEVICE => {
                 if v.len() > 16 {
                     return Err(Errno::EINVAL);
                 }
-                self.bind_to_device = string(v)?;
+                self.bind_to_device = raw_string(v)?;
             }
             ZMQ_USE_FD => self.use_fd = ranged(v, -1, i32::MAX)?,
             ZMQ_SOCKS_USERNAME | ZMQ_SOCKS_PASSWORD => {
@@ -548,9 +563,10 @@ impl Options {
     }
 
     /// Whether a connect gets its pipe only once connected (and loses it on
-    /// disconnect): ZMQ_IMMEDIATE, and STREAM, whose peers are connections.
+    /// disconnect): ZMQ_IMMEDIATE, and raw sockets, whose peers are
+    /// connections.
     pub fn pipe_per_connection(&self) -> bool {
-        self.immediate || self.socket_type == ZMQ_STREAM
+        self.immediate || self.raw_socket
     }
 
     /// The options that shape TCP sockets.
@@ -581,7 +597,9 @@ impl Options {
             keepalive_cnt: self.tcp_keepalive_cnt,
             keepalive_intvl: self.tcp_keepalive_intvl,
             tos: self.tos,
-            bind_to_device: (!self.bind_to_device.is_empty()).then(|| self.bind_to_device.clone()),
+            bind_to_device: Some(c_str(&self.bind_to_device))
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
             tcp_maxrt: self.tcp_maxrt,
         }
     }
@@ -639,10 +657,32 @@ mod tests {
             Err(Errno::EINVAL)
         );
         assert_eq!(o.set(ZMQ_MAXMSGSIZE, &(-1i64).to_ne_bytes()), Ok(()));
-        assert_eq!(
-            o.set(ZMQ_MAXMSGSIZE, &(-2i64).to_ne_bytes()),
-            Err(Errno::EINVAL)
-        );
+        // Any negative value is stored and means no limit, as in libzmq.
+        assert_eq!(o.set(ZMQ_MAXMSGSIZE, &(-2i64).to_ne_bytes()), Ok(()));
+        assert_eq!(o.get(ZMQ_MAXMSGSIZE), Ok(OptValue::I64(-2)));
+        assert_eq!(o.max_msg_size_limit(), None);
+    }
+
+    #[test]
+    fn connect_routing_id_on_routing_types_any_length() {
+        let d = Defaults::for_profile(Profile::Compat);
+        for t in [ZMQ_ROUTER, ZMQ_STREAM, ZMQ_REP] {
+            let mut o = Options::new(t, &d, true);
+            assert_eq!(o.set(ZMQ_CONNECT_ROUTING_ID, &[7; 300]), Ok(()));
+            assert_eq!(o.set(ZMQ_CONNECT_ROUTING_ID, b""), Err(Errno::EINVAL));
+        }
+        let mut o = Options::new(ZMQ_DEALER, &d, true);
+        assert_eq!(o.set(ZMQ_CONNECT_ROUTING_ID, b"x"), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn device_and_proxy_keep_the_callers_bytes() {
+        let mut o = opts();
+        assert_eq!(o.set(ZMQ_BINDTODEVICE, b"lo\0"), Ok(()));
+        assert_eq!(o.get(ZMQ_BINDTODEVICE), Ok(OptValue::Str("lo\0".into())));
+        assert_eq!(o.tcp_options().bind_to_device.as_deref(), Some("lo"));
+        assert_eq!(o.set(ZMQ_SOCKS_PROXY, b"h:1\0"), Ok(()));
+        assert_eq!(c_str(&o.socks_proxy), "h:1");
     }
 
     #[test]
