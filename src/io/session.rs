@@ -16,7 +16,7 @@ use super::zap::{ZapLink, ZapRead};
 use super::IoShared;
 use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
-    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
     ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, ZMQ_RAMPART_EVENT_CONNECTION_REJECTED,
     ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT, ZMQ_RAMPART_EVENT_MSG_TOO_LARGE,
@@ -914,7 +914,7 @@ impl Session {
     fn report_handshake_failure(&self, reason: &EndReason) {
         let (event, value) = match reason {
             EndReason::Protocol(e) => match (e.auth_status_code(), e.protocol_error_code()) {
-                (Some(status), _) => (crate::consts::ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status),
+                (Some(status), _) => (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status),
                 (None, Some(code)) => (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code),
                 (None, None) => (
                     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
