@@ -469,6 +469,58 @@ static void test_user_id_not_spoofable (void *ctx)
     zap_stop (&z, t);
 }
 
+/* A ZAP handler may be a ROUTER: it sees the request behind a routing id
+ * and the empty delimiter, and answers through them. */
+static void router_handler_serve (void *h)
+{
+    set_rcvtimeo (h, 5000);
+    zmq_msg_t f[10];
+    int n = 0, more = 1;
+    while (more && n < 10) {
+        zmq_msg_init (&f[n]);
+        TEST_ASSERT (zmq_msg_recv (&f[n], h, 0) >= 0);
+        more = zmq_msg_more (&f[n]);
+        n++;
+    }
+    /* id, delimiter, version, request id, domain, address, identity,
+     * mechanism, username, password */
+    TEST_ASSERT_EQ_INT (10, n);
+    TEST_ASSERT_EQ_INT (0, (int) zmq_msg_size (&f[1]));
+    TEST_ASSERT (zmq_msg_size (&f[7]) == 5 && memcmp (zmq_msg_data (&f[7]), "PLAIN", 5) == 0);
+    TEST_ASSERT (zmq_msg_send (&f[0], h, ZMQ_SNDMORE) >= 0);
+    send_str (h, "", ZMQ_SNDMORE);
+    send_str (h, "1.0", ZMQ_SNDMORE);
+    send_str (h, "1", ZMQ_SNDMORE);
+    send_str (h, "200", ZMQ_SNDMORE);
+    send_str (h, "OK", ZMQ_SNDMORE);
+    send_str (h, "router-user", ZMQ_SNDMORE);
+    send_str (h, "", 0);
+    for (int i = 1; i < n; i++)
+        zmq_msg_close (&f[i]);
+}
+
+static void test_router_handler (void *ctx)
+{
+    char ep[128];
+    void *s = server_socket (ctx, 1, ep, sizeof ep);
+    /* Bound after the server: the handler is looked up per request. */
+    void *h = zmq_socket (ctx, ZMQ_ROUTER);
+    TEST_OK (zmq_bind (h, ZAP_EP));
+    void *c = client_socket (ctx, "admin", "secret", ep);
+    router_handler_serve (h);
+    send_str (c, "hello", 0);
+    set_rcvtimeo (s, 5000);
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    TEST_ASSERT_EQ_INT (5, zmq_msg_recv (&m, s, 0));
+    expect_prop (&m, "User-Id", "router-user");
+    zmq_msg_close (&m);
+    TEST_OK (zmq_unbind (h, ZAP_EP));
+    close_zero (h);
+    close_zero (c);
+    close_zero (s);
+}
+
 static void test_options (void *ctx)
 {
     void *s = zmq_socket (ctx, ZMQ_DEALER);
@@ -548,6 +600,7 @@ int main (void)
     test_plain_without_handler (ctx);
     test_null_with_domain (ctx);
     test_user_id_not_spoofable (ctx);
+    test_router_handler (ctx);
     test_refused_peers_hold_nothing (ctx);
     TEST_OK (zmq_ctx_term (ctx));
     return 0;

@@ -8,6 +8,7 @@ mod inbound_budget;
 mod reactor;
 mod session;
 mod stream;
+mod zap;
 
 use crate::mailbox::Mailbox;
 use crate::pipe::{PipeEnd, PipeEvent, Wake};

@@ -1,7 +1,9 @@
 //! A session: one peer of a socket as seen from an I/O thread. It owns the
 //! live connection (stream + ZMTP state) and the engine's end of the pipe,
 //! and for connecting sockets it reconnects with backoff, keeping the pipe
-//! (and the messages queued in it) across connections.
+//! (and the messages queued in it) across connections; after an ERROR from
+//! the peer during the handshake (refused credentials) it gives up, as
+//! libzmq does.
 //!
 //! Every step drains until the kernel says WouldBlock (mio is
 //! edge-triggered), or stops early when the inbound pipe is full, in which
@@ -10,6 +12,7 @@
 use super::codec::{Codec, Raw};
 use super::inbound_budget::{self, InboundShare};
 use super::stream::Stream;
+use super::zap::{ZapLink, ZapRead};
 use super::IoShared;
 use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
@@ -79,56 +82,6 @@ struct Conn {
     socks: Option<transport::socks5::Client>,
     /// A ZAP request in flight.
     zap: Option<ZapLink>,
-}
-
-/// Where ZAP handlers bind (RFC 27), in the socket's context.
-const ZAP_ENDPOINT: &str = "zeromq.zap.01";
-
-/// Messages each way on a ZAP pipe: one request and one reply are in
-/// flight; a handler that sends more is held back, not buffered.
-const ZAP_HWM: u64 = 4;
-
-/// A ZAP request in flight: our end of a pipe to the handler's socket and
-/// the reply's frames read so far.
-struct ZapLink {
-    pipe: PipeEnd,
-    reply: Vec<Msg>,
-}
-
-/// How far a ZAP reply got.
-enum ZapRead {
-    Waiting,
-    Reply(Vec<Msg>),
-    /// The handler's socket went away.
-    Closed,
-}
-
-impl ZapLink {
-    /// Reads what arrived, without blocking: at most `REPLY_FRAMES` frames
-    /// of one message (what is beyond is malformed, and never read).
-    fn read(&mut self) -> ZapRead {
-        loop {
-            match self.pipe.inp.read() {
-                // The handler's introduction.
-                Read::Msg(m) if m.is_command() => {}
-                Read::Msg(m) => {
-                    let more = m.more();
-                    self.reply.push(m);
-                    if !more || self.reply.len() == zmtp::mechanism::zap::REPLY_FRAMES {
-                        return ZapRead::Reply(std::mem::take(&mut self.reply));
-                    }
-                }
-                Read::Empty => return ZapRead::Waiting,
-                Read::Closed => return ZapRead::Closed,
-            }
-        }
-    }
-}
-
-impl Drop for ZapLink {
-    fn drop(&mut self) {
-        self.pipe.close();
-    }
 }
 
 impl Conn {
@@ -811,55 +764,21 @@ impl Session {
     }
 
     /// Hands a ZAP request to the handler bound at inproc://zeromq.zap.01
-    /// in our context through a pipe of its own (the reply is read by
-    /// `deliver` when the pipe wakes us), or answers "no handler" at once.
+    /// (the reply is read by `deliver` when its pipe wakes us), or answers
+    /// "no handler" at once.
     fn send_zap_request(&mut self, mut req: zmtp::mechanism::ZapRequest) -> Result<(), EndReason> {
-        let handler = self
-            .socket
-            .ctx
-            .upgrade()
-            .and_then(|ctx| ctx.inproc_lookup(ZAP_ENDPOINT));
         let Some(c) = self.conn.as_mut() else {
             return Ok(());
         };
-        let Some(handler) = handler else {
-            return c.codec.zap_reply(None).map_err(EndReason::Protocol);
-        };
         req.address = c.peer_address.as_bytes().to_vec();
-        let limits = Limits {
-            hwm: ZAP_HWM,
-            byte_cap: 0,
-            conflate: false,
-        };
-        let (mut mine, mut theirs) = pipe_pair(limits, limits);
-        // An anonymous peer to the handler (a ROUTER makes up an id).
-        mine.out.write(introduction(&[], None));
-        let frames = req.frames();
-        let last = frames.len() - 1;
-        for (i, f) in frames.into_iter().enumerate() {
-            let mut m = Msg::from_vec(f);
-            m.set_more(i < last);
-            mine.out.write(m);
-        }
-        mine.out.flush();
-        theirs.out.write(handler.intro.clone());
-        theirs.out.flush();
-        mine.set_notify(Some(Notify {
+        let notify = Notify {
             target: self.io.clone(),
             key: self.key,
-        }));
-        handler
-            .socket
-            .mailbox
-            .send(SocketCmd::Attach(Box::new(crate::socket::Attach {
-                end: theirs,
-                endpoint: format!("inproc://{ZAP_ENDPOINT}"),
-                routing_id: None,
-            })));
-        c.zap = Some(ZapLink {
-            pipe: mine,
-            reply: Vec::new(),
-        });
+        };
+        match ZapLink::send(&self.socket, &req, notify) {
+            Some(link) => c.zap = Some(link),
+            None => c.codec.zap_reply(None).map_err(EndReason::Protocol)?,
+        }
         Ok(())
     }
 

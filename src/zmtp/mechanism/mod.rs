@@ -13,7 +13,8 @@
 //! 1. `start(out)` once our greeting is queued: queue the first commands
 //!    (NULL: READY; PLAIN/CURVE client: HELLO; a server waits).
 //! 2. `on_command(cmd, out)` per handshake command from the peer (one
-//!    command frame, MORE clear; name and data already split).
+//!    command frame, MORE clear; name and data already split, libzmq's
+//!    PLAIN ERROR spelling read as ERROR: `command::parse_handshake`).
 //! 3. `on_zap(answer, out)` once after a step returned [`Step::Zap`].
 //!
 //! Each returns a [`Step`]:
