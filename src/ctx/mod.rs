@@ -252,6 +252,18 @@ impl CtxShared {
         }
     }
 
+    /// zmq_disconnect of a connect still waiting for its bind: the bind
+    /// will not see it.
+    pub fn inproc_withdraw(&self, name: &str, socket_id: u64) {
+        let mut st = self.lock();
+        if let Some(list) = st.pending.get_mut(name) {
+            list.retain(|(_, p)| p.socket.id != socket_id);
+            if list.is_empty() {
+                st.pending.remove(name);
+            }
+        }
+    }
+
     pub fn inproc_connect(&self, name: &str, me: InprocPeer) -> ZResult<InprocConnect> {
         let mut st = self.lock();
         if let Some(peer) = st.inproc.get(name) {

@@ -728,6 +728,7 @@ impl Session {
                     end: theirs,
                     endpoint: self.endpoint.clone(),
                     routing_id: self.connect_routing_id.clone(),
+                    inproc_hwms: None,
                 })));
             self.pipe = Some(mine);
         }
