@@ -274,6 +274,26 @@ mod tests {
     }
 
     #[test]
+    fn try_remove_and_remove_pipe_each_tell_what_remains() {
+        let mut m = MultiTrie::new();
+        m.add(b"a", 1u32);
+        m.add(b"a", 2);
+        m.add(b"b", 1);
+        assert_eq!(m.try_remove(b"zz", 1), None, "never subscribed");
+        assert_eq!(m.try_remove(b"a", 3), None, "not this pipe");
+        assert_eq!(m.try_remove(b"a", 2), Some(false), "pipe 1 still has it");
+        m.add(b"a", 2);
+        let mut seen = Vec::new();
+        m.remove_pipe_each(1, |p, last| seen.push((p.to_vec(), last)));
+        seen.sort();
+        assert_eq!(seen, [(b"a".to_vec(), false), (b"b".to_vec(), true)]);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.try_remove(b"a", 2), Some(true));
+        assert!(m.is_empty());
+        m.tree.check();
+    }
+
+    #[test]
     fn remove_pipe_reports_orphaned_prefixes() {
         let mut m = MultiTrie::new();
         for (p, pipe) in [
