@@ -6,7 +6,7 @@ use super::flag;
 use crate::consts::*;
 use crate::errno::{Errno, ZResult};
 use crate::msg::{flags, Msg};
-use crate::pipe::Read;
+use crate::pipe::{Read, Room};
 use crate::routing::mtrie::MultiTrie;
 use crate::routing::trie::Trie;
 use crate::socket::dist::Distributor;
@@ -105,7 +105,7 @@ impl Publisher {
     /// that don't (ZMQ_RAMPART_STAT_OVERSIZE).
     fn admits(&self, pipes: &mut PipeSet, topic: &[u8]) -> bool {
         let too_long = self.max_topic > 0 && topic.len() > self.max_topic;
-        let too_many = self.max_memory > 0 && self.subs.memory() >= self.max_memory;
+        let too_many = self.max_memory > 0 && self.memory() >= self.max_memory;
         if too_long || too_many {
             pipes.rejected_subscriptions += 1;
             return false;
@@ -169,7 +169,7 @@ impl Publisher {
 
 impl Pattern for Publisher {
     fn memory(&self) -> usize {
-        self.subs.memory()
+        self.subs.memory() + self.manual_subs.memory()
     }
 
     fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, opts: &Options) {
@@ -349,6 +349,21 @@ impl Subscriber {
         }
     }
 
+    /// A subscription the trie already had is sent again (publishers
+    /// filter duplicates unless XPUB_VERBOSE, as libzmq), but only to pipes
+    /// with room, as libzmq drops at the HWM: repeating one topic must not
+    /// grow a queue without bound.
+    fn announce_again(&mut self, pipes: &mut PipeSet, topic: &[u8]) {
+        for &id in &self.dist.pipes {
+            if let Some(p) = pipes.get(id) {
+                if p.room() == Room::Yes {
+                    p.write(sub_msg(true, topic));
+                    p.flush();
+                }
+            }
+        }
+    }
+
     /// Only SUB filters; XSUB hands everything up (libzmq's `filter` option).
     fn matches(&self, data: &[u8]) -> bool {
         self.xsub || self.subs.matches(data) != self.invert
@@ -399,8 +414,11 @@ impl Pattern for Subscriber {
         let m = std::mem::take(msg);
         match (m.more(), subscription(&m)) {
             (false, Some((true, topic))) => {
-                self.subs.add(topic);
-                self.announce(pipes, true, topic);
+                if self.subs.add(topic) {
+                    self.announce(pipes, true, topic);
+                } else {
+                    self.announce_again(pipes, topic);
+                }
             }
             (false, Some((false, topic))) => {
                 if self.subs.remove(topic) {
@@ -480,8 +498,11 @@ impl Pattern for Subscriber {
             ZMQ_SUBSCRIBE => {
                 // Sent even when already subscribed (as libzmq): the
                 // publisher filters duplicates, unless XPUB_VERBOSE.
-                self.subs.add(val);
-                self.announce(pipes, true, val);
+                if self.subs.add(val) {
+                    self.announce(pipes, true, val);
+                } else {
+                    self.announce_again(pipes, val);
+                }
             }
             ZMQ_UNSUBSCRIBE => {
                 if self.subs.remove(val) {
