@@ -215,12 +215,8 @@ impl CtxShared {
             let mut st = self.lock();
             st.sockets.remove(&id);
             // Its pending inproc connects keep what it sent for the bind
-            // still to come (as libzmq), unless LINGER is 0.
-            if linger == 0 {
-                for list in st.pending.values_mut() {
-                    list.retain(|(_, p)| p.socket.id != id);
-                }
-            }
+            // still to come, whatever its LINGER (as libzmq); they go when
+            // the bind takes them or the context ends.
             st.max_linger_ms = st.max_linger_ms.max(linger);
             self.closed.notify_all();
             st.io.clone()
@@ -249,18 +245,6 @@ impl CtxShared {
         let mut st = self.lock();
         if st.inproc.get(name).map(|p| p.socket.id) == Some(socket_id) {
             st.inproc.remove(name);
-        }
-    }
-
-    /// zmq_disconnect of a connect still waiting for its bind: the bind
-    /// will not see it.
-    pub fn inproc_withdraw(&self, name: &str, socket_id: u64) {
-        let mut st = self.lock();
-        if let Some(list) = st.pending.get_mut(name) {
-            list.retain(|(_, p)| p.socket.id != socket_id);
-            if list.is_empty() {
-                st.pending.remove(name);
-            }
         }
     }
 

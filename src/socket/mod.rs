@@ -716,8 +716,9 @@ impl Socket {
                 if bound {
                     self.ctx.inproc_unbind(&name, self.id());
                 } else {
-                    // A connect still waiting for its bind is withdrawn.
-                    self.ctx.inproc_withdraw(&name, self.id());
+                    // A connect still waiting for its bind stays in the
+                    // registry with what it sent, ended: the bind reads
+                    // that, then sees the pipe close (libzmq).
                     self.close_pipes_of(&r.given);
                 }
             }
