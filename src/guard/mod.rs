@@ -332,6 +332,9 @@ mod tests {
         );
         let s = with(&[("RAMPART_PROFILE", "Strict")]);
         assert_eq!((s.max_msg_size, s.handshake_ivl), (1 << 20, 5_000));
+        // ZMTP 1.0/2.0 peers: as libzmq but in strict.
+        assert!(c.accept_legacy && with(&[]).accept_legacy && !s.accept_legacy);
+        assert!(!with(&[("RAMPART_ACCEPT_LEGACY", "0")]).accept_legacy);
         assert_eq!((s.max_connections_per_address, s.max_handshakes), (32, 64));
         assert!(s.max_connections > 0 && s.max_connections <= 1024);
         let d = with(&[]);
