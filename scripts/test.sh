@@ -31,7 +31,7 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log
 
 APT_PACKAGES=(cmake make pkg-config gcc g++ binutils libzmq5 libzmq3-dev python3-zmq
-    cppzmq-dev libczmq-dev python3-venv)
+    cppzmq-dev libczmq-dev python3-venv default-jdk-headless libjeromq-java)
 
 step_names=()
 step_results=()

@@ -223,10 +223,9 @@ impl CtxShared {
         let io = {
             let mut st = self.lock();
             st.sockets.remove(&id);
-            // Drop pending inproc connects from this socket.
-            for list in st.pending.values_mut() {
-                list.retain(|(_, p)| p.socket.id != id);
-            }
+            // Its pending inproc connects keep what it sent for the bind
+            // still to come, whatever its LINGER (as libzmq); they go when
+            // the bind takes them or the context ends.
             st.max_linger_ms = st.max_linger_ms.max(linger);
             self.closed.notify_all();
             st.io.clone()

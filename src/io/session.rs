@@ -17,7 +17,7 @@ use super::IoShared;
 use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
     ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, ZMQ_NULL,
     ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, ZMQ_RAMPART_EVENT_CONNECTION_REJECTED,
     ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT, ZMQ_RAMPART_EVENT_MSG_TOO_LARGE,
 };
@@ -256,7 +256,8 @@ impl Session {
             max_msg_size: max_msg,
             handshake_frame_cap: o.handshake_frame_cap.or(max_msg).unwrap_or(u64::MAX),
             metadata: o.metadata.clone(),
-            accept_legacy: o.accept_legacy,
+            // Legacy peers have no security handshake: NULL only (libzmq).
+            accept_legacy: o.accept_legacy && o.mechanism == ZMQ_NULL,
             handshake_ivl: ms(o.handshake_ivl),
             heartbeat_ivl: ms(o.heartbeat_ivl),
             heartbeat_ttl: ms(o.heartbeat_ttl),
@@ -848,6 +849,7 @@ impl Session {
                     end: theirs,
                     endpoint: self.endpoint.clone(),
                     routing_id: self.connect_routing_id.clone(),
+                    inproc_hwms: None,
                 })));
             self.pipe = Some(mine);
         }

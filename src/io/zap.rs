@@ -63,6 +63,7 @@ impl ZapLink {
                 end: theirs,
                 endpoint: format!("inproc://{ENDPOINT}"),
                 routing_id: None,
+                inproc_hwms: None,
             })));
         Some(ZapLink {
             pipe: mine,

@@ -52,6 +52,8 @@ pub struct Attach {
     pub endpoint: String,
     /// Its CONNECT_ROUTING_ID, if any.
     pub routing_id: Option<Vec<u8>>,
+    /// An inproc peer's (SNDHWM, RCVHWM).
+    pub inproc_hwms: Option<(i32, i32)>,
 }
 
 /// The part of a socket other threads may hold.
@@ -184,7 +186,8 @@ impl Socket {
                 }
                 SocketCmd::Attach(a) => {
                     let a = *a;
-                    self.attach_named(a.end, a.endpoint, a.routing_id);
+                    let id = self.attach_named(a.end, a.endpoint, a.routing_id);
+                    self.set_inproc_hwms(id, a.inproc_hwms);
                 }
                 SocketCmd::Stop => self.stopped = true,
             }
@@ -422,11 +425,23 @@ impl Socket {
         Ok(())
     }
 
-    /// HWM changes apply to existing pipes at once (as in libzmq).
+    /// HWM changes apply to existing pipes at once (as in libzmq); an
+    /// inproc queue's limit stays the sum of both sides' HWMs.
     fn apply_hwms(&mut self) {
+        let (snd, rcv) = (self.opts.sndhwm, self.opts.rcvhwm);
         for (_, p) in self.pipes.iter_mut() {
-            p.end.out.set_hwm(self.opts.sndhwm as u64);
-            p.end.inp.set_hwm(self.opts.rcvhwm as u64);
+            let (out, inp) = match p.inproc_hwms {
+                Some((their_snd, their_rcv)) => (sum_hwm(snd, their_rcv), sum_hwm(their_snd, rcv)),
+                None => (snd.max(0) as u64, rcv.max(0) as u64),
+            };
+            p.end.out.set_hwm(out);
+            p.end.inp.set_hwm(inp);
+        }
+    }
+
+    fn set_inproc_hwms(&mut self, id: PipeId, hwms: Option<(i32, i32)>) {
+        if let Some(p) = self.pipes.get(id) {
+            p.inproc_hwms = hwms;
         }
     }
 
@@ -492,7 +507,8 @@ impl Socket {
                     end.out.set_hwm(to_them);
                     end.out.write(self.introduction());
                     end.out.flush();
-                    self.attach(end, addr.to_string());
+                    let id = self.attach(end, addr.to_string());
+                    self.set_inproc_hwms(id, Some((their.sndhwm, their.rcvhwm)));
                 }
                 self.last_endpoint = addr.to_string();
                 self.endpoints.push(EndpointRecord {
@@ -606,8 +622,10 @@ impl Socket {
             Endpoint::Inproc(name) => {
                 let me = self.inproc_peer();
                 let res = self.ctx.inproc_connect(&name, me)?;
+                let mut peer_hwms = None;
                 let end = match res {
                     crate::ctx::InprocConnect::Bound(their) => {
+                        peer_hwms = Some((their.sndhwm, their.rcvhwm));
                         let (mut mine, mut theirs) = pipe_pair(
                             Limits {
                                 hwm: sum_hwm(self.opts.sndhwm, their.rcvhwm),
@@ -631,13 +649,15 @@ impl Socket {
                                 end: theirs,
                                 endpoint: addr.to_string(),
                                 routing_id: None,
+                                inproc_hwms: Some((self.opts.sndhwm, self.opts.rcvhwm)),
                             })));
                         mine
                     }
                     crate::ctx::InprocConnect::Pending(mine) => mine,
                 };
                 let rid = self.opts.connect_routing_id.take();
-                self.attach_named(end, addr.to_string(), rid);
+                let id = self.attach_named(end, addr.to_string(), rid);
+                self.set_inproc_hwms(id, peer_hwms);
                 self.last_endpoint = addr.to_string();
                 self.endpoints.push(EndpointRecord {
                     bound: false,
@@ -724,6 +744,9 @@ impl Socket {
                 if bound {
                     self.ctx.inproc_unbind(&name, self.id());
                 } else {
+                    // A connect still waiting for its bind stays in the
+                    // registry with what it sent, ended: the bind reads
+                    // that, then sees the pipe close (libzmq).
                     self.close_pipes_of(&r.given);
                 }
             }
@@ -734,7 +757,9 @@ impl Socket {
                 if let Some(a) = ipc {
                     transport::ipc_unlink(&a);
                 }
-                self.close_pipes_of(&r.given);
+                // Accepted connections know their listener by the bound
+                // (resolved) name, connects by the given one.
+                self.close_pipes_of(if r.bound { &r.resolved } else { &r.given });
             }
         }
     }

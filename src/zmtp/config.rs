@@ -66,7 +66,8 @@ impl Config {
 
     /// The `default` profile for a socket of this type: NULL mechanism,
     /// MAXMSGSIZE 16 MiB, handshake frames capped at 64 KiB, 10 s handshake
-    /// timeout, no heartbeats, ZMTP 1.0/2.0 refused.
+    /// timeout, no heartbeats, ZMTP 1.0/2.0 refused (sockets take
+    /// `accept_legacy` from their profile).
     pub fn new(socket_type: i32) -> Config {
         Config {
             socket_type,
