@@ -11,7 +11,8 @@
  *   through, TERMINATE makes the call return 0. With libzmq >= 4.3.5
  *   semantics (and Rampart) every other command is answered with an empty
  *   frame and an unknown command changes nothing; libzmq 4.3.4 sends no
- *   such answer, so that part runs only where it applies;
+ *   such answer, so that part runs only where it applies; a SUB control
+ *   socket (which cannot answer) still takes TERMINATE;
  * - zmq_device(ZMQ_STREAMER, PULL, PUSH) while the backend has no peer:
  *   nothing is dropped and (Rampart only: libzmq 4.3.4 spins here) the
  *   proxy does not spin (CPU time over 400 ms of waiting stays small); once a peer connects every message arrives in
@@ -198,6 +199,31 @@ static void steerable (void)
     TEST_ASSERT_EQ_INT (0, zmq_ctx_term (ctx));
 }
 
+/* A control socket that cannot answer (SUB, as zmq_proxy_steerable(3)'s
+ * example) still takes commands. */
+static void steerable_sub_control (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *front = socket_at (ctx, ZMQ_PULL, "inproc://p4-front", 1);
+    void *back = socket_at (ctx, ZMQ_PUSH, "inproc://p4-back", 1);
+    void *ctl = socket_at (ctx, ZMQ_PUB, "inproc://p4-control", 1);
+    void *control = socket_at (ctx, ZMQ_SUB, "inproc://p4-control", 0);
+    TEST_OK (zmq_setsockopt (control, ZMQ_SUBSCRIBE, "", 0));
+
+    struct proxy_job j = {front, back, NULL, control, 0, 0, 0, 0};
+    pthread_t t;
+    TEST_ASSERT (pthread_create (&t, NULL, run_proxy, &j) == 0);
+    /* Until the subscription reaches the PUB, it drops: repeat. */
+    for (int i = 0; i < 100 && !j.done; i++) {
+        send_str (ctl, "TERMINATE", 0);
+        test_sleep_ms (20);
+    }
+    pthread_join (t, NULL);
+    TEST_ASSERT_EQ_INT (0, j.rc);
+    TEST_OK (zmq_close (ctl));
+    TEST_ASSERT_EQ_INT (0, zmq_ctx_term (ctx));
+}
+
 static int64_t cpu_ms (void)
 {
     struct rusage ru;
@@ -268,6 +294,7 @@ int main (void)
     bad_arguments ();
     proxy_with_capture ();
     steerable ();
+    steerable_sub_control ();
     device_backpressure ();
     return 0;
 }
