@@ -48,7 +48,7 @@ typedef struct {
 } defaults_t;
 
 static const defaults_t def_default = {RAMPART_PROFILE_DEFAULT, 16 * MiB, 64 * KiB,
-                                       10000, 32 * MiB, 0};
+                                       10000, 32 * MiB, 1};
 static const defaults_t def_strict = {RAMPART_PROFILE_STRICT, 1 * MiB, 16 * KiB,
                                       5000, 8 * MiB, 0};
 static const defaults_t def_compat = {RAMPART_PROFILE_COMPAT, -1, -1, 30000, 0, 1};
@@ -216,7 +216,7 @@ static void test_reported_once (void)
                        vars[i], n);
     }
     /* well-formed values: no report, and the value applies */
-    static const char *good[] = {"strict", "2048", "4096", "1500", "1000", "1"};
+    static const char *good[] = {"strict", "2048", "4096", "1500", "1000", "0"};
     defaults_t d[N_VARS];
     for (int i = 0; i < N_VARS; i++)
         d[i] = def_default;
@@ -225,7 +225,7 @@ static void test_reported_once (void)
     d[2].hs_cap = 4096;
     d[3].ivl = 1500;
     d[4].pipe_cap = 1000;
-    d[5].legacy = 1;
+    d[5].legacy = 0;
     for (int i = 0; i < N_VARS; i++) {
         int n = stderr_lines_for (vars[i], good[i], &d[i]);
         if (n != 0)

@@ -501,9 +501,13 @@ static void test_handshake_failures (void *ctx)
         int fd = rz_connect (ep);
         TEST_ASSERT (fd >= 0);
         rz_make_greeting (g, 0);
-        if (kind == 0) { /* not ZMTP at all */
+        if (kind == 0) { /* not ZMTP at all: without the 0xFF signature
+                          * it would be a ZMTP 1.0 frame, and a zero length
+                          * is none (text such as "GET /" would instead be
+                          * read as a 1.0 identity and wait for the
+                          * handshake timeout, as in libzmq) */
             memset (g, ' ', sizeof g);
-            memcpy (g, "GET / HTTP/1.1\r\n", 16);
+            memcpy (g, "\0\0GET / HTTP/1.1\r\n", 18);
         } else if (kind == 1) { /* a mechanism the victim does not use */
             memset (g + 12, 0, 20);
             memcpy (g + 12, "CURVE", 5);

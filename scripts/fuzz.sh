@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317 # the modes are called through "$mode"
-# The long fuzz run of the ZMTP core: frame decoder, greeting, NULL handshake
+# The long fuzz run of the ZMTP core: frame decoder, greeting, NULL and PLAIN handshakes
 # (bodies in src/zmtp/fuzzing/). CI runs a short one from scripts/test.sh.
 #
 #   bash scripts/fuzz.sh [--seconds N] [--nightly | --stable]
@@ -20,7 +20,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-install.sh"
 cd "$RAMPART_ROOT" || exit 1
 
-TARGETS=(zmtp_decoder zmtp_greeting zmtp_null_handshake)
+TARGETS=(zmtp_decoder zmtp_greeting zmtp_null_handshake zmtp_plain_handshake zmtp_curve_handshake socks5_client)
 LOGS="$RAMPART_ROOT/build/logs"
 secs=300 secs_given=0 mode=auto
 

@@ -27,6 +27,12 @@
  *                                     the DEALERs as the Identity property
  *   multipart     mp-req / mp-rep     REQ/REP echo of messages with empty,
  *                                     1, 255, 256, 64 KiB and 1 MiB frames
+ *   curvefail     cf-push / cf-pull   with --curve --curve-wrong-key: the
+ *                                     binding peer (CURVE server) must see
+ *                                     HANDSHAKE_FAILED_PROTOCOL with
+ *                                     ZMTP_CRYPTOGRAPHIC and no message either
+ *                                     way; the connecting peer sends (PUSH)
+ *                                     or waits (PULL) and gets nothing
  *
  * With "bind", EP (and EP2) may be tcp://127.0.0.1:* ; after binding, the peer
  * prints "ENDPOINTS <ep> [<ep2>]" (ZMQ_LAST_ENDPOINT) on stdout for the driver
@@ -40,6 +46,11 @@
  *   --expect-version X.Y.Z   zmq_version must report X.Y.Z
  *   --corrupt                flip one byte of one frame this peer sends (the
  *                            driver's self-test: the other side must fail)
+ *   --curve                  CURVE security on every socket: the binding peer
+ *                            is the server, the connecting peer the client
+ *                            (fixed test keys below)
+ *   --curve-wrong-key        with --curve: the client names a server key that
+ *                            is not the server's (role cf-push / cf-pull)
  *   --check-metadata         also check every received message's connection
  *                            metadata: the peer's Socket-Type, Peer-Address,
  *                            and the routing ids as the Identity property (the
@@ -198,6 +209,16 @@ static const char *peer_type_name (int type)
 }
 
 static int check_meta_; /* --check-metadata */
+
+/* --curve: fixed test key pairs (made with zmq_curve_keypair). */
+static int curve_;
+static int curve_wrong_key_;
+static const char curve_server_public_[] = "iG!?<ykt<K1kwXH.M#k4nHGGA:Z816h/D$UkSol}";
+static const char curve_server_secret_[] = "szlJp@&i7ha$SvF]AntJZ}l)k}DrJ5mXuvPQB+o+";
+static const char curve_client_public_[] = "/0j.R&4&2zzPSTPt3Um8F-Eq{XhA(yi4>-YIcGZL";
+static const char curve_client_secret_[] = "n@vEzgyU9()!vnoX0D!cJ?$W>}u7#V6-RCq^Kb$R";
+/* The public key of a third pair: not the server's. */
+static const char curve_other_public_[] = "M/l<yCg]$+9?[ipGZGXmqfIp4yaX>.fj?{I*ysyi";
 
 /* The "Identity" property of the last message received (NULL: none). */
 static char last_identity_[256];
@@ -370,6 +391,15 @@ static void *new_socket (void *ctx, int type)
     set_int_opt (s, ZMQ_RCVTIMEO, TIMEOUT_MS);
     set_int_opt (s, ZMQ_SNDTIMEO, TIMEOUT_MS);
     set_int_opt (s, ZMQ_LINGER, LINGER_MS);
+    if (curve_ && binding_) {
+        set_int_opt (s, ZMQ_CURVE_SERVER, 1);
+        ZCHK (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, curve_server_secret_, 40));
+    } else if (curve_) {
+        const char *server = curve_wrong_key_ ? curve_other_public_ : curve_server_public_;
+        ZCHK (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, server, 40));
+        ZCHK (zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, curve_client_public_, 40));
+        ZCHK (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, curve_client_secret_, 40));
+    }
     return s;
 }
 
@@ -1076,6 +1106,82 @@ static void role_mp_rep (void *ctx)
     REPORT_OK ("OK mp-rep messages=%d request_bytes=%zu\n", MP_N, bytes);
 }
 
+/* ---- curvefail: a client with the wrong server key ------------------------ */
+/* Reads one v1 monitor event (bounded wait); returns its number, or -1. */
+static int monitor_event (void *mon, uint32_t *value, int timeout_ms)
+{
+    set_int_opt (mon, ZMQ_RCVTIMEO, timeout_ms);
+    zmq_msg_t f;
+    zmq_msg_init (&f);
+    if (zmq_msg_recv (&f, mon, 0) == -1) {
+        zmq_msg_close (&f);
+        return -1;
+    }
+    int event = -1;
+    if (zmq_msg_size (&f) == 6) {
+        const uint8_t *d = zmq_msg_data (&f);
+        uint16_t e;
+        memcpy (&e, d, 2);
+        memcpy (value, d + 2, 4);
+        event = e;
+    }
+    if (zmq_msg_more (&f))
+        zmq_msg_recv (&f, mon, 0); /* the endpoint */
+    zmq_msg_close (&f);
+    return event;
+}
+
+static void role_curvefail (void *ctx, int type, const char *name)
+{
+    if (!curve_ || !curve_wrong_key_)
+        PFAIL ("%s needs --curve --curve-wrong-key", name);
+    void *s = new_socket (ctx, type);
+    set_int_opt (s, ZMQ_LINGER, 0);
+    void *mon = NULL;
+    if (binding_) {
+        ZCHK (zmq_socket_monitor (s, "inproc://curvefail-monitor",
+                                  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                    | ZMQ_EVENT_HANDSHAKE_SUCCEEDED));
+        mon = zmq_socket (ctx, ZMQ_PAIR);
+        ZCHK (zmq_connect (mon, "inproc://curvefail-monitor"));
+    }
+    attach (s, 0);
+    announce ();
+    char buf[16];
+    if (binding_) {
+        /* The server: the client's HELLO does not open. */
+        uint32_t value = 0;
+        int event = monitor_event (mon, &value, TIMEOUT_MS);
+        if (event != ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+            || value != ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
+            PFAIL ("expected HANDSHAKE_FAILED_PROTOCOL/CRYPTOGRAPHIC, got event %d value 0x%x",
+                   event, (unsigned) value);
+        if (type == ZMQ_PULL && zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT) != -1)
+            PFAIL ("a message arrived from a client with the wrong server key");
+        zmq_close (mon);
+    } else if (type == ZMQ_PUSH) {
+        /* Queued, never delivered (the server checks). */
+        zmq_send (s, "secret", 6, ZMQ_DONTWAIT);
+        usleep (1500 * 1000);
+    } else {
+        set_int_opt (s, ZMQ_RCVTIMEO, 1500);
+        if (zmq_recv (s, buf, sizeof buf, 0) != -1 || zmq_errno () != EAGAIN)
+            PFAIL ("received something through a failed handshake");
+    }
+    zmq_close (s);
+    REPORT_OK ("OK %s %s\n", name, binding_ ? "server saw CRYPTOGRAPHIC" : "nothing passed");
+}
+
+static void role_cf_push (void *ctx)
+{
+    role_curvefail (ctx, ZMQ_PUSH, "cf-push");
+}
+
+static void role_cf_pull (void *ctx)
+{
+    role_curvefail (ctx, ZMQ_PULL, "cf-pull");
+}
+
 /* ---- library check -------------------------------------------------------- */
 static void check_library (const char *expect, const char *expect_dir,
                            const char *expect_version)
@@ -1121,12 +1227,13 @@ static const struct
   {"pub", role_pub},           {"sub", role_sub},
   {"dealer", role_dealer},     {"router", role_router},
   {"mp-req", role_mp_req},     {"mp-rep", role_mp_rep},
+  {"cf-push", role_cf_push},   {"cf-pull", role_cf_pull},
 };
 
 static void usage (void)
 {
     fprintf (stderr, "usage: interop_peer ROLE bind|connect EP [EP2] [--expect rampart|libzmq]"
-                     " [--expect-dir DIR] [--expect-version X.Y.Z] [--corrupt] [--check-metadata]\nroles:");
+                     " [--expect-dir DIR] [--expect-version X.Y.Z] [--corrupt] [--check-metadata] [--curve [--curve-wrong-key]]\nroles:");
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
         fprintf (stderr, " %s", roles[i].name);
     fprintf (stderr, "\n");
@@ -1159,6 +1266,10 @@ int main (int argc, char **argv)
             corrupt_ = 1;
         else if (strcmp (argv[i], "--check-metadata") == 0)
             check_meta_ = 1;
+        else if (strcmp (argv[i], "--curve") == 0)
+            curve_ = 1;
+        else if (strcmp (argv[i], "--curve-wrong-key") == 0)
+            curve_wrong_key_ = 1;
         else if (argv[i][0] == '-')
             usage ();
         else if (n_eps_ < 2)

@@ -6,7 +6,7 @@
                    [--expect-version X.Y.Z] [--python PATH | --python-default PATH]
                    [--require-python]
                    [--system-python PATH] [--check-binary HEADER_VERSION]
-                   [--check-metadata]
+                   [--check-metadata] [--curve]
     run-interop.py --selftest ... (same configuration options)
 
 Standard library only. For every pattern and transport it runs all four
@@ -28,7 +28,9 @@ Sides
                    libzmq.so.5: it must find Rampart loaded
   debpy-ldpath     the same with LD_LIBRARY_PATH=<rampart-lib>
 
-Patterns: reqrep pushpull pubsub dealerrouter multipart (see peer.c).
+Patterns: reqrep pushpull pubsub dealerrouter multipart, and curvefail
+(always with CURVE and a client that names the wrong server key: the binding
+peer must see the handshake fail, nothing must pass); see peer.c.
 
 --check-binary V  first check the interop_peer binary itself: NEEDED
                   libzmq.so.5, no RPATH/RUNPATH, and it reports that it was
@@ -38,6 +40,8 @@ Patterns: reqrep pushpull pubsub dealerrouter multipart (see peer.c).
                   make a run fail
 --check-metadata  the peers also check each received message's metadata
                   (Socket-Type, Peer-Address, routing ids as Identity)
+--curve           every socket uses CURVE: the binding peer is the server,
+                  the connecting one the client (interop_peer sides only)
 
 --python PATH          the Python with PyPI's pyzmq (RAMPART_PYTHON): must work
 --python-default PATH  used when --python is not given; if it does not exist
@@ -66,7 +70,10 @@ PATTERNS = {
     "pubsub": ("pub", "sub"),
     "dealerrouter": ("dealer", "router"),
     "multipart": ("mp-req", "mp-rep"),
+    "curvefail": ("cf-push", "cf-pull"),
 }
+# Extra peer options a pattern always needs.
+PATTERN_OPTIONS = {"curvefail": ["--curve", "--curve-wrong-key"]}
 PROC_TIMEOUT = 60  # seconds, per peer process (the peers also have a 60 s alarm)
 ENDPOINT_WAIT = 20  # seconds for the binding peer to announce its endpoints
 SYSTEM_LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib", "/lib",
@@ -379,7 +386,9 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--a", default="rampart")
     ap.add_argument("--b", default="libzmq")
-    ap.add_argument("--patterns", default=",".join(PATTERNS))
+    # By default every pattern that needs no special options.
+    ap.add_argument("--patterns",
+                    default=",".join(p for p in PATTERNS if p not in PATTERN_OPTIONS))
     ap.add_argument("--transports", default="tcp,ipc")
     ap.add_argument("--peer", required=True)
     ap.add_argument("--rampart-lib", required=True)
@@ -392,6 +401,7 @@ def main():
     ap.add_argument("--check-binary", metavar="HEADER_VERSION")
     ap.add_argument("--selftest", action="store_true")
     ap.add_argument("--check-metadata", action="store_true")
+    ap.add_argument("--curve", action="store_true")
     args = ap.parse_args()
     cfg = Config(args)
 
@@ -434,6 +444,10 @@ def main():
                     for a_role_idx in (0, 1):
                         for a_binds in (True, False):
                             extra = ["--check-metadata"] if args.check_metadata else []
+                            if args.curve:
+                                extra.append("--curve")
+                            extra += [o for o in PATTERN_OPTIONS.get(pattern, [])
+                                      if o not in extra]
                             ok, desc, details, _ = run_pair(cfg, tmpdir, pattern, transport,
                                                             args.a, args.b, a_role_idx, a_binds,
                                                             extra, extra)

@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+mod sched;
+pub use sched::ThreadParams;
+
 /// What a socket tells the inproc registry about itself.
 #[derive(Clone)]
 pub struct InprocPeer {
@@ -51,10 +54,9 @@ struct State {
     max_msgsz_set: bool,
     /// ZMQ_RAMPART_CTX_BUDGET_MB in bytes; 0 = none.
     budget: u64,
-    /// Shares its id with ZMQ_SOCKET_LIMIT, so it can be set but not read.
-    thread_priority: i32,
-    thread_sched_policy: i32,
-    thread_name_prefix: i32,
+    /// ZMQ_THREAD_*: applied to I/O threads as they start. The priority
+    /// shares its id with ZMQ_SOCKET_LIMIT, so it can be set but not read.
+    threads: ThreadParams,
     sockets: HashMap<u64, Arc<SocketShared>>,
     io: Vec<IoThread>,
     inproc: HashMap<String, InprocPeer>,
@@ -83,9 +85,7 @@ impl CtxShared {
                 blocky: true,
                 max_msgsz: i32::MAX,
                 max_msgsz_set: false,
-                thread_priority: -1,
-                thread_sched_policy: -1,
-                thread_name_prefix: -1,
+                threads: ThreadParams::default(),
                 sockets: HashMap::new(),
                 io: Vec::new(),
                 inproc: HashMap::new(),
@@ -108,16 +108,25 @@ impl CtxShared {
             ZMQ_IO_THREADS if val >= 0 => st.io_threads_n = val,
             ZMQ_RAMPART_CTX_BUDGET_MB if val >= 0 => st.budget = (val as u64) << 20,
             ZMQ_MAX_SOCKETS if val >= 1 => st.max_sockets = val,
-            ZMQ_IPV6 if val == 0 || val == 1 => st.ipv6 = val == 1,
-            ZMQ_BLOCKY if val == 0 || val == 1 => st.blocky = val == 1,
+            // Any non-negative value, as libzmq: non-zero means on.
+            ZMQ_IPV6 if val >= 0 => st.ipv6 = val != 0,
+            ZMQ_BLOCKY if val >= 0 => st.blocky = val != 0,
             ZMQ_MAX_MSGSZ if val >= 0 => {
                 st.max_msgsz = val;
                 st.max_msgsz_set = true;
             }
-            ZMQ_THREAD_PRIORITY if val >= -1 => st.thread_priority = val,
-            ZMQ_THREAD_SCHED_POLICY if val >= -1 => st.thread_sched_policy = val,
-            ZMQ_THREAD_NAME_PREFIX => st.thread_name_prefix = val,
-            ZMQ_THREAD_AFFINITY_CPU_ADD | ZMQ_THREAD_AFFINITY_CPU_REMOVE if val >= 0 => {}
+            // As libzmq: the defaults (-1) cannot be set back explicitly.
+            ZMQ_THREAD_PRIORITY if val >= 0 => st.threads.priority = val,
+            ZMQ_THREAD_SCHED_POLICY if val >= 0 => st.threads.sched_policy = val,
+            ZMQ_THREAD_NAME_PREFIX => st.threads.name_prefix = val.to_string(),
+            ZMQ_THREAD_AFFINITY_CPU_ADD if val >= 0 => {
+                st.threads.affinity.insert(val);
+            }
+            ZMQ_THREAD_AFFINITY_CPU_REMOVE if val >= 0 => {
+                if !st.threads.affinity.remove(&val) {
+                    return Err(Errno::EINVAL);
+                }
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())
@@ -134,8 +143,8 @@ impl CtxShared {
             ZMQ_MAX_MSGSZ => st.max_msgsz,
             ZMQ_MSG_T_SIZE => 64,
             ZMQ_RAMPART_CTX_BUDGET_MB => (st.budget >> 20).min(i32::MAX as u64) as i32,
-            ZMQ_THREAD_SCHED_POLICY => st.thread_sched_policy,
-            ZMQ_THREAD_NAME_PREFIX => st.thread_name_prefix,
+            ZMQ_THREAD_SCHED_POLICY => st.threads.sched_policy,
+            ZMQ_THREAD_NAME_PREFIX => st.threads.name_prefix_number(),
             ZMQ_RAMPART_PROFILE => match self.defaults.profile {
                 crate::guard::Profile::Compat => RAMPART_PROFILE_COMPAT,
                 crate::guard::Profile::Default => RAMPART_PROFILE_DEFAULT,
@@ -203,8 +212,8 @@ impl CtxShared {
         }
         if st.io.is_empty() {
             for n in 0..st.io_threads_n.max(1) {
-                st.io
-                    .push(IoThread::start(n as usize).map_err(|_| Errno::EMFILE)?);
+                let t = IoThread::start(n as usize, &st.threads).map_err(|_| Errno::EMFILE)?;
+                st.io.push(t);
             }
         }
         st.io.get(i % st.io.len()).cloned().ok_or(Errno::EMTHREAD)
@@ -214,10 +223,9 @@ impl CtxShared {
         let io = {
             let mut st = self.lock();
             st.sockets.remove(&id);
-            // Drop pending inproc connects from this socket.
-            for list in st.pending.values_mut() {
-                list.retain(|(_, p)| p.socket.id != id);
-            }
+            // Its pending inproc connects keep what it sent for the bind
+            // still to come, whatever its LINGER (as libzmq); they go when
+            // the bind takes them or the context ends.
             st.max_linger_ms = st.max_linger_ms.max(linger);
             self.closed.notify_all();
             st.io.clone()
@@ -240,6 +248,11 @@ impl CtxShared {
         }
         st.inproc.insert(name.to_string(), me);
         Ok(st.pending.remove(name).unwrap_or_default())
+    }
+
+    /// The socket bound at inproc `name`, if any (the ZAP handler lookup).
+    pub fn inproc_lookup(&self, name: &str) -> Option<InprocPeer> {
+        self.lock().inproc.get(name).cloned()
     }
 
     pub fn inproc_unbind(&self, name: &str, socket_id: u64) {

@@ -48,10 +48,10 @@ pub(crate) fn guard_void(f: impl FnOnce()) {
 }
 
 mod ctx;
+mod curve;
 mod handles;
 pub mod msg;
 pub mod poll;
 mod proxy;
 mod socket;
-mod stubs;
 mod util;

@@ -209,7 +209,13 @@ pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> 
         let m = unsafe { get(msg.cast_mut()) }?;
         match property {
             ZMQ_MORE => Ok(m.more() as c_int),
-            ZMQ_SRCFD => Ok(-1),
+            // Deprecated: the fd the message came in on (libzmq reads its
+            // private "__fd" property); -1 when there is none.
+            ZMQ_SRCFD => Ok(m
+                .metadata()
+                .and_then(|md| md.get("__fd"))
+                .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+                .unwrap_or(-1)),
             ZMQ_SHARED => Ok(m.is_shared() as c_int),
             _ => Err(Errno::EINVAL),
         }

@@ -3,10 +3,10 @@
 use super::handles;
 use super::msg::{self as m, zmq_msg_t};
 use super::{guard_int, guard_ptr};
-use crate::consts::{ZMQ_EVENTS, ZMQ_FD, ZMQ_PAIR, ZMQ_RCVMORE};
+use crate::consts::{ZMQ_EVENTS, ZMQ_FD, ZMQ_PAIR, ZMQ_RCVMORE, ZMQ_THREAD_SAFE};
 use crate::errno::{Errno, ZResult};
 use crate::msg::Msg;
-use crate::socket::options::OptValue;
+use crate::socket::options::{self, OptValue};
 use crate::socket::Socket;
 use libc::{c_char, c_int, c_void, iovec, size_t};
 use std::ffi::CStr;
@@ -69,6 +69,9 @@ pub unsafe extern "C" fn zmq_setsockopt(
     guard_int(|| {
         // SAFETY: forwarded contract.
         let sock = unsafe { sock(s) }?;
+        if optvallen == 0 && !optval.is_null() && options::empty_value_needs_null(option) {
+            return Err(Errno::EINVAL);
+        }
         // SAFETY: the caller says optval holds optvallen bytes.
         let val = unsafe { bytes(optval, optvallen, Errno::EINVAL) }?;
         sock.setsockopt(option, val)?;
@@ -99,25 +102,38 @@ pub unsafe extern "C" fn zmq_getsockopt(
             OptValue::I64(i) => i.to_ne_bytes().to_vec(),
             OptValue::U64(i) => i.to_ne_bytes().to_vec(),
             OptValue::Bin(b) => b.clone(),
+            OptValue::CurveKey(k) => match cap {
+                32 => k.to_vec(),
+                41 => {
+                    let mut text = crate::util::z85::encode(k)?.into_bytes();
+                    text.push(0);
+                    text
+                }
+                _ => return Err(Errno::EINVAL),
+            },
             OptValue::Str(s) => {
                 let mut b = s.as_bytes().to_vec();
                 b.push(0);
                 b
             }
         };
-        // Numbers want exactly their size, as libzmq checks; RCVMORE, FD and
-        // EVENTS (read by older bindings with larger buffers) take more.
+        // Numbers want exactly their size, as libzmq checks; RCVMORE, FD,
+        // EVENTS and THREAD_SAFE (read by older bindings with larger
+        // buffers) take more, like strings and binary values.
         let exact = matches!(v, OptValue::Int(_) | OptValue::I64(_) | OptValue::U64(_))
-            && !matches!(option, ZMQ_RCVMORE | ZMQ_FD | ZMQ_EVENTS);
+            && !matches!(option, ZMQ_RCVMORE | ZMQ_FD | ZMQ_EVENTS | ZMQ_THREAD_SAFE);
         if cap < bytes.len() || (exact && cap != bytes.len()) {
             return Err(Errno::EINVAL);
         }
         if optval.is_null() {
             return Err(Errno::EFAULT);
         }
-        // SAFETY: optval holds at least cap >= bytes.len() bytes.
+        // SAFETY: optval holds cap >= bytes.len() bytes. Like libzmq, the
+        // rest of a larger buffer is zeroed (an int read into an int64
+        // must come out as that int).
         unsafe {
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), optval.cast::<u8>(), bytes.len());
+            std::ptr::write_bytes(optval.cast::<u8>().add(bytes.len()), 0, cap - bytes.len());
             *optvallen = bytes.len();
         }
         Ok(0)

@@ -52,7 +52,9 @@ pub struct Defaults {
     pub handshake_ivl: i32,
     /// Bytes in flight per pipe and direction; 0 = none.
     pub pipe_byte_cap: u64,
-    /// Accept ZMTP 1.0/2.0 peers.
+    /// Accept ZMTP 1.0/2.0 peers (NULL mechanism only, as libzmq; same
+    /// frame and size limits as ZMTP 3). Only `strict` refuses them: old
+    /// clients such as Debian's JeroMQ 0.3 speak ZMTP 2.0.
     pub accept_legacy: bool,
     /// Connection admission per listener; 0 = no cap.
     pub max_connections: u64,
@@ -129,7 +131,7 @@ impl Defaults {
                 handshake_frame_cap: Some(64 * KIB),
                 handshake_ivl: 10_000,
                 pipe_byte_cap: 32 * MIB,
-                accept_legacy: false,
+                accept_legacy: true,
                 max_connections: (fd_soft_limit() / 2).clamp(1, 4096),
                 max_connections_per_address: 256,
                 max_handshakes: 256,
@@ -330,6 +332,9 @@ mod tests {
         );
         let s = with(&[("RAMPART_PROFILE", "Strict")]);
         assert_eq!((s.max_msg_size, s.handshake_ivl), (1 << 20, 5_000));
+        // ZMTP 1.0/2.0 peers: as libzmq but in strict.
+        assert!(c.accept_legacy && with(&[]).accept_legacy && !s.accept_legacy);
+        assert!(!with(&[("RAMPART_ACCEPT_LEGACY", "0")]).accept_legacy);
         assert_eq!((s.max_connections_per_address, s.max_handshakes), (32, 64));
         assert!(s.max_connections > 0 && s.max_connections <= 1024);
         let d = with(&[]);

@@ -83,6 +83,7 @@ impl Codec {
                         socket_type: crate::consts::ZMQ_STREAM,
                         routing_id: Vec::new(),
                         metadata: Metadata::new(),
+                        zap_metadata: Metadata::new(),
                         major: 0,
                         minor: 0,
                     })));
@@ -94,6 +95,14 @@ impl Codec {
                 r.filled = 0;
                 Ok(Some(zmtp::Event::Message(m)))
             }
+        }
+    }
+
+    /// The ZAP handler's answer (`None`: no handler bound).
+    pub fn zap_reply(&mut self, frames: Option<&[Msg]>) -> Result<(), zmtp::Error> {
+        match self {
+            Codec::Zmtp(c) => c.zap_reply(frames),
+            Codec::Raw(_) => Err(zmtp::Error::UnexpectedZapReply),
         }
     }
 

@@ -8,6 +8,7 @@ mod inbound_budget;
 mod reactor;
 mod session;
 mod stream;
+mod zap;
 
 use crate::mailbox::Mailbox;
 use crate::pipe::{PipeEnd, PipeEvent, Wake};
@@ -89,16 +90,20 @@ pub struct IoThread {
 }
 
 impl IoThread {
-    pub fn start(index: usize) -> std::io::Result<IoThread> {
+    pub fn start(index: usize, params: &crate::ctx::ThreadParams) -> std::io::Result<IoThread> {
         let shared = Arc::new(IoShared {
             mailbox: Mailbox::new()?,
             // 0 is the mailbox's token.
             next_key: AtomicU64::new(1),
         });
         let mut r = reactor::Reactor::new(shared.clone())?;
+        let params = params.clone();
         let join = std::thread::Builder::new()
-            .name(format!("ZMQbg/IO/{index}"))
-            .spawn(move || r.run())?;
+            .name(params.io_thread_name(index))
+            .spawn(move || {
+                params.apply_to_current();
+                r.run()
+            })?;
         Ok(IoThread {
             shared,
             join: Arc::new(Mutex::new(Some(join))),

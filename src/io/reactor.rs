@@ -13,11 +13,12 @@ use crate::socket::monitor::Event;
 use crate::socket::options::Options;
 use crate::socket::stats::SharedStats;
 use crate::socket::SocketShared;
-use crate::transport;
+use crate::transport::{self, filter};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -427,14 +428,20 @@ impl Reactor {
             let Some(l) = self.listeners.get_mut(&key) else {
                 return;
             };
+            // The third value: whether the peer passes the accept filters.
             let accepted = match &l.listener {
                 Listener::Tcp(t) => transport::tcp_accept(t, &l.opts.tcp_options()).map(|o| {
-                    o.map(|(s, peer)| (Stream::Tcp(s), transport::peer_address_string(&peer)))
+                    o.map(|(s, peer)| {
+                        let ok = filter::tcp_peer_allowed(&l.opts.tcp_accept_filters, peer.ip());
+                        (Stream::Tcp(s), transport::peer_address_string(&peer), ok)
+                    })
                 }),
                 Listener::Unix(u) => match u.accept() {
                     Ok((s, _)) => {
+                        let f = &l.opts.ipc_filters;
+                        let ok = f.is_empty() || f.allows(transport::peer_cred(s.as_fd()));
                         let addr = transport::ipc_peer_address(&s);
-                        Ok(Some((Stream::Unix(s), addr)))
+                        Ok(Some((Stream::Unix(s), addr, ok)))
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
                     Err(e) => Err(e.into()),
@@ -445,7 +452,17 @@ impl Reactor {
                     l.pause = MIN_PAUSE;
                     return;
                 }
-                Ok(Some((stream, peer))) => {
+                Ok(Some((_, _, false))) => {
+                    // Filtered out: closed before it costs a session or a
+                    // place under the caps; libzmq reports ACCEPT_FAILED.
+                    l.socket.monitor.event(
+                        ZMQ_EVENT_ACCEPT_FAILED,
+                        libc::ECONNREFUSED as u32,
+                        &l.endpoint,
+                    );
+                    continue;
+                }
+                Ok(Some((stream, peer, true))) => {
                     if let Some(victim) = stale {
                         let cap = l.admission.caps().handshakes;
                         self.displace(victim, CapKind::Handshakes, cap, now);

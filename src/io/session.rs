@@ -1,7 +1,9 @@
 //! A session: one peer of a socket as seen from an I/O thread. It owns the
 //! live connection (stream + ZMTP state) and the engine's end of the pipe,
 //! and for connecting sockets it reconnects with backoff, keeping the pipe
-//! (and the messages queued in it) across connections.
+//! (and the messages queued in it) across connections; after an ERROR from
+//! the peer during the handshake (refused credentials) it gives up, as
+//! libzmq does.
 //!
 //! Every step drains until the kernel says WouldBlock (mio is
 //! edge-triggered), or stops early when the inbound pipe is full, in which
@@ -10,18 +12,19 @@
 use super::codec::{Codec, Raw};
 use super::inbound_budget::{self, InboundShare};
 use super::stream::Stream;
+use super::zap::{ZapLink, ZapRead};
 use super::IoShared;
 use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
-    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, ZMQ_NULL,
     ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, ZMQ_RAMPART_EVENT_CONNECTION_REJECTED,
     ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT, ZMQ_RAMPART_EVENT_MSG_TOO_LARGE,
 };
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{pipe_pair, Limits, Notify, PipeEnd, Read, Room};
 use crate::socket::monitor::Event;
-use crate::socket::options::Options;
+use crate::socket::options::{c_str, Options};
 use crate::socket::pipes::introduction;
 use crate::socket::stats::SharedStats;
 use crate::socket::{SocketCmd, SocketShared};
@@ -56,6 +59,8 @@ pub enum EndReason {
     Displaced,
     /// The socket gave up on this peer for stalling (stalled-peer eviction).
     Evicted,
+    /// The SOCKS5 proxy refused or broke the negotiation.
+    Socks(transport::socks5::Error),
 }
 
 pub enum Origin {
@@ -73,6 +78,10 @@ struct Conn {
     connect_deadline: Option<Instant>,
     peer_address: String,
     handshaken: bool,
+    /// ZMQ_SOCKS_PROXY negotiation still in progress (ZMTP waits for it).
+    socks: Option<transport::socks5::Client>,
+    /// A ZAP request in flight.
+    zap: Option<ZapLink>,
 }
 
 impl Conn {
@@ -243,11 +252,12 @@ impl Session {
         zmtp::Config {
             socket_type: o.socket_type,
             routing_id: o.routing_id.clone(),
-            as_server: false,
+            security: self.opts.security(),
             max_msg_size: max_msg,
             handshake_frame_cap: o.handshake_frame_cap.or(max_msg).unwrap_or(u64::MAX),
             metadata: o.metadata.clone(),
-            accept_legacy: o.accept_legacy,
+            // Legacy peers have no security handshake: NULL only (libzmq).
+            accept_legacy: o.accept_legacy && o.mechanism == ZMQ_NULL,
             handshake_ivl: ms(o.handshake_ivl),
             heartbeat_ivl: ms(o.heartbeat_ivl),
             heartbeat_ttl: ms(o.heartbeat_ttl),
@@ -270,7 +280,7 @@ impl Session {
             .then(|| now + Duration::from_millis(self.opts.connect_timeout as u64));
         Conn {
             stream,
-            codec: if self.opts.socket_type == crate::consts::ZMQ_STREAM {
+            codec: if self.opts.raw_socket {
                 Codec::Raw(Raw::new())
             } else {
                 Codec::Zmtp(Box::new(zmtp::Connection::new(self.zmtp_config(), now)))
@@ -279,6 +289,8 @@ impl Session {
             connect_deadline,
             peer_address,
             handshaken: false,
+            socks: None,
+            zap: None,
         }
     }
 
@@ -412,7 +424,17 @@ impl Session {
             return;
         };
         let topts = self.opts.tcp_options();
+        let mut socks = None;
         let attempt = match endpoint {
+            // Through a SOCKS5 proxy: connect to it; the endpoint's host
+            // is the proxy's to resolve.
+            Endpoint::Tcp(a) if !self.opts.socks_proxy.is_empty() => socks_start(a, &self.opts)
+                .and_then(|(client, proxy)| {
+                    socks = Some(client);
+                    transport::resolve_connect(&proxy, &topts)
+                })
+                .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
+                .map(|s| (Stream::Tcp(s), true)),
             Endpoint::Tcp(a) => transport::resolve_connect(a, &topts)
                 .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
                 .map(|s| (Stream::Tcp(s), true)),
@@ -427,6 +449,7 @@ impl Session {
                     Stream::Tcp(_) => String::new(),
                 };
                 let mut c = self.new_conn(stream, connecting, peer, now);
+                c.socks = socks;
                 if c.stream.register(reg, Token(self.key as usize)).is_err() {
                     self.schedule_reconnect(now);
                     return;
@@ -509,19 +532,19 @@ impl Session {
                 Ok(true) => {
                     c.connecting = false;
                     c.connect_deadline = None;
-                    match &c.stream {
-                        Stream::Tcp(s) => {
-                            let _ = transport::tune_tcp_stream(s, &self.opts.tcp_options());
-                            c.peer_address = transport::tcp_peer_address(s);
-                        }
-                        Stream::Unix(s) => c.peer_address = transport::ipc_peer_address(s),
+                    if c.socks.is_none() {
+                        self.connected();
                     }
-                    let fd = c.fd();
-                    self.other_end = c.stream.end_uri(true);
-                    self.event(ZMQ_EVENT_CONNECTED, fd);
                 }
                 Ok(false) => return None,
                 Err(_) => return Some(EndReason::ConnectFailed),
+            }
+        }
+        if self.conn.as_ref().is_some_and(|c| c.socks.is_some()) {
+            match self.socks_step() {
+                Ok(true) => self.connected(),
+                Ok(false) => return None,
+                Err(r) => return Some(r),
             }
         }
         if let Err(r) = self.pump_in(now) {
@@ -545,6 +568,62 @@ impl Session {
             return Some(EndReason::Eof);
         }
         None
+    }
+
+    /// The connection is up (through the proxy, if any): tune it and say so.
+    fn connected(&mut self) {
+        let Some(c) = self.conn.as_mut() else { return };
+        match &c.stream {
+            Stream::Tcp(s) => {
+                let _ = transport::tune_tcp_stream(s, &self.opts.tcp_options());
+                c.peer_address = transport::tcp_peer_address(s);
+            }
+            Stream::Unix(s) => c.peer_address = transport::ipc_peer_address(s),
+        }
+        let fd = c.fd();
+        self.other_end = c.stream.end_uri(true);
+        self.event(ZMQ_EVENT_CONNECTED, fd);
+    }
+
+    /// Moves the SOCKS5 negotiation on as far as the socket allows: true
+    /// once the tunnel is open. Reads only what the reply still needs, so
+    /// ZMTP bytes behind it stay for the codec.
+    fn socks_step(&mut self) -> Result<bool, EndReason> {
+        let Some(c) = self.conn.as_mut() else {
+            return Ok(false);
+        };
+        let Some(sc) = c.socks.as_mut() else {
+            return Ok(true);
+        };
+        // Every turn moves at least one byte of a negotiation that is at
+        // most about 1 KiB each way, so this bound is never the one hit.
+        for _ in 0..4096 {
+            let out = sc.output();
+            if !out.is_empty() {
+                match c.stream.write_vectored(&[IoSlice::new(out)]) {
+                    Ok(0) => return Err(EndReason::Eof),
+                    Ok(n) => sc.consumed(n),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(EndReason::Io(e)),
+                }
+                continue;
+            }
+            if sc.is_done() {
+                c.socks = None;
+                return Ok(true);
+            }
+            let mut buf = [0u8; 262];
+            let want = sc.wants().min(buf.len());
+            match c.stream.read(&mut buf[..want]) {
+                Ok(0) => return Err(EndReason::Eof),
+                Ok(n) => sc.feed(&buf[..n]).map_err(EndReason::Socks)?,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(EndReason::Io(e)),
+            }
+        }
+        Err(EndReason::Socks(transport::socks5::Error::Unexpected))
     }
 
     fn pump_in(&mut self, now: Instant) -> Result<(), EndReason> {
@@ -657,9 +736,25 @@ impl Session {
             let Some(c) = self.conn.as_mut() else {
                 return Ok(true);
             };
+            if let Some(link) = &mut c.zap {
+                match link.read() {
+                    ZapRead::Waiting => {}
+                    ZapRead::Reply(frames) => {
+                        c.zap = None;
+                        c.codec
+                            .zap_reply(Some(&frames))
+                            .map_err(EndReason::Protocol)?;
+                    }
+                    // The handler went away without answering: as libzmq,
+                    // the handshake waits on (HANDSHAKE_IVL ends it). A
+                    // retry would find no handler and go on unauthenticated.
+                    ZapRead::Closed => c.zap = None,
+                }
+            }
             match c.codec.poll_event(now).map_err(EndReason::Protocol)? {
                 None => return Ok(true),
                 Some(zmtp::Event::HandshakeDone(info)) => self.handshake_done(info),
+                Some(zmtp::Event::ZapRequest(req)) => self.send_zap_request(req)?,
                 Some(zmtp::Event::Message(m)) => {
                     if !self.push_in(m) {
                         return Ok(false);
@@ -667,6 +762,25 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Hands a ZAP request to the handler bound at inproc://zeromq.zap.01
+    /// (the reply is read by `deliver` when its pipe wakes us), or answers
+    /// "no handler" at once.
+    fn send_zap_request(&mut self, mut req: zmtp::mechanism::ZapRequest) -> Result<(), EndReason> {
+        let Some(c) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        req.address = c.peer_address.as_bytes().to_vec();
+        let notify = Notify {
+            target: self.io.clone(),
+            key: self.key,
+        };
+        match ZapLink::send(&self.socket, &req, notify) {
+            Some(link) => c.zap = Some(link),
+            None => c.codec.zap_reply(None).map_err(EndReason::Protocol)?,
+        }
+        Ok(())
     }
 
     fn push_in(&mut self, m: Msg) -> bool {
@@ -693,11 +807,18 @@ impl Session {
         SharedStats::bump(&self.socket.stats.peers);
         self.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
         let Some(c) = self.conn.as_mut() else { return };
+        // As libzmq: Peer-Address, then what ZAP said (User-Id, metadata),
+        // then the peer's own properties, the first of a name winning, so a
+        // peer cannot claim a User-Id of its choosing.
         let mut meta = Metadata::new();
-        for (k, v) in info.metadata.iter() {
-            meta.set(k, v);
-        }
         meta.set("Peer-Address", c.peer_address.as_bytes());
+        // The fd behind the deprecated ZMQ_SRCFD, as libzmq keeps it.
+        meta.set("__fd", c.fd().to_string().as_bytes());
+        for (k, v) in info.zap_metadata.iter().chain(info.metadata.iter()) {
+            if meta.get(k).is_none() {
+                meta.set(k, v);
+            }
+        }
         let intro = introduction(&info.routing_id, Some(Arc::new(meta)));
         self.reconnect_ivl = Duration::from_millis(self.opts.reconnect_ivl.max(0) as u64);
         if self.pipe.is_none() {
@@ -728,6 +849,7 @@ impl Session {
                     end: theirs,
                     endpoint: self.endpoint.clone(),
                     routing_id: self.connect_routing_id.clone(),
+                    inproc_hwms: None,
                 })));
             self.pipe = Some(mine);
         }
@@ -782,7 +904,8 @@ impl Session {
         let Some(c) = self.conn.as_mut() else {
             return Ok(true);
         };
-        if c.connecting {
+        // Nothing of ZMTP goes to a SOCKS proxy before it opened the tunnel.
+        if c.connecting || c.socks.is_some() {
             return Ok(false);
         }
         loop {
@@ -803,29 +926,26 @@ impl Session {
 
     /// The connection is gone: keep the pipe (connect) or give it up (accepted).
     fn connection_ended(&mut self, reg: &Registry, reason: EndReason, now: Instant) {
+        // An ERROR during the handshake (refused credentials, a socket type
+        // the peer rejects) is final: the peer must not come back with the
+        // same credentials (RFC 23), and libzmq does not reconnect. Other
+        // protocol errors are retried (test_reconnect.c).
+        let give_up = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| !c.handshaken && !c.connecting)
+            && matches!(&reason, EndReason::Protocol(zmtp::Error::PeerError(_)));
         if let Some(mut c) = self.conn.take() {
             c.stream.deregister(reg);
             let fd = c.fd();
-            if c.connecting {
-                // Never established: only the socket is gone.
+            if c.connecting || c.socks.is_some() {
+                // Never established (or the proxy never opened the
+                // tunnel): only the socket is gone.
                 self.event(ZMQ_EVENT_CLOSED, fd);
             } else {
                 self.report_end(&reason, c.handshaken);
                 if !c.handshaken {
-                    match &reason {
-                        EndReason::Protocol(e) => match e.protocol_error_code() {
-                            Some(code) => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code),
-                            None => self.event(
-                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                                handshake_errno(e) as u32,
-                            ),
-                        },
-                        EndReason::Io(e) => self.event(
-                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                            e.raw_os_error().unwrap_or(libc::EIO) as u32,
-                        ),
-                        _ => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0),
-                    }
+                    self.report_handshake_failure(&reason);
                 }
                 self.event(ZMQ_EVENT_DISCONNECTED, fd);
             }
@@ -850,14 +970,43 @@ impl Session {
                 self.closing = Some(Some(now));
             }
             Origin::Connect { .. } => {
-                if self.opts.pipe_per_connection() {
+                if give_up || self.opts.pipe_per_connection() {
                     if let Some(mut p) = self.pipe.take() {
                         p.close();
                     }
                 }
-                self.schedule_reconnect(now);
+                if give_up {
+                    self.reconnect_at = None;
+                    self.closing = Some(Some(now));
+                } else {
+                    self.schedule_reconnect(now);
+                }
             }
         }
+    }
+
+    /// The HANDSHAKE_FAILED_* event libzmq reports for a handshake that
+    /// ended this way: AUTH with the ZAP status (ours, or the peer's ERROR
+    /// "300"/"400"/"500"), PROTOCOL with a ZMTP/ZAP code, else NO_DETAIL with
+    /// an errno (EPIPE when the peer hung up).
+    fn report_handshake_failure(&self, reason: &EndReason) {
+        let (event, value) = match reason {
+            EndReason::Protocol(e) => match (e.auth_status_code(), e.protocol_error_code()) {
+                (Some(status), _) => (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status),
+                (None, Some(code)) => (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code),
+                (None, None) => (
+                    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                    handshake_errno(e) as u32,
+                ),
+            },
+            EndReason::Io(e) => (
+                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                e.raw_os_error().unwrap_or(libc::EIO) as u32,
+            ),
+            EndReason::Eof => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EPIPE as u32),
+            _ => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0),
+        };
+        self.event(event, value);
     }
 
     /// Counters and reason-coded events for a connection that ended.
@@ -914,6 +1063,8 @@ impl Session {
 fn handshake_errno(e: &zmtp::Error) -> i32 {
     match e {
         zmtp::Error::HandshakeTimeout => libc::ETIMEDOUT,
+        // ZAP required and no handler bound.
+        zmtp::Error::ZapUnavailable => libc::EFAULT,
         _ => libc::EPROTO,
     }
 }
@@ -928,4 +1079,22 @@ fn jitter(max: Duration) -> Duration {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(ms);
     Duration::from_millis(h.finish() % ms)
+}
+
+/// The SOCKS5 client for `a` and the proxy to connect to
+/// (ZMQ_SOCKS_PROXY is `host:port`, optionally `source;host:port`).
+fn socks_start(
+    a: &transport::TcpAddr,
+    o: &Options,
+) -> crate::errno::ZResult<(transport::socks5::Client, transport::TcpAddr)> {
+    use crate::errno::Errno;
+    let proxy = match transport::parse(&format!("tcp://{}", c_str(&o.socks_proxy)))? {
+        Endpoint::Tcp(p) => p,
+        _ => return Err(Errno::EINVAL),
+    };
+    let target = transport::socks5::Target::from_host(&a.addr.host);
+    let creds = Some((o.socks_username.as_slice(), o.socks_password.as_slice()));
+    let client = transport::socks5::Client::new(&target, a.addr.port.number(), creds)
+        .map_err(|_| Errno::EINVAL)?;
+    Ok((client, proxy))
 }

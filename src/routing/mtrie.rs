@@ -62,6 +62,12 @@ impl<P: Copy + Ord> MultiTrie<P> {
     /// Unsubscribe `pipe` from `prefix`. Returns true if the prefix lost its
     /// last subscriber (false if the pipe was not subscribed to it).
     pub fn remove(&mut self, prefix: &[u8], pipe: P) -> bool {
+        self.try_remove(prefix, pipe).unwrap_or(false)
+    }
+
+    /// As `remove`, telling apart "not subscribed" (None) from whether the
+    /// prefix lost its last subscriber (libzmq reports both to XPUB users).
+    pub fn try_remove(&mut self, prefix: &[u8], pipe: P) -> Option<bool> {
         let outcome = self
             .tree
             .update(prefix, |set| match set.binary_search(&pipe) {
@@ -72,21 +78,27 @@ impl<P: Copy + Ord> MultiTrie<P> {
                 }
                 Err(_) => None,
             });
-        match outcome.flatten() {
-            Some(last) => {
-                self.entries -= 1;
-                if last {
-                    self.prefixes -= 1;
-                }
-                last
-            }
-            None => false,
+        let last = outcome.flatten()?;
+        self.entries -= 1;
+        if last {
+            self.prefixes -= 1;
         }
+        Some(last)
     }
 
     /// Drop every subscription of `pipe` (it is going away). `f` is called
     /// with each prefix that thereby lost its last subscriber.
     pub fn remove_pipe(&mut self, pipe: P, mut f: impl FnMut(&[u8])) {
+        self.remove_pipe_each(pipe, |prefix, last| {
+            if last {
+                f(prefix)
+            }
+        });
+    }
+
+    /// As `remove_pipe`, calling `f` for every prefix the pipe had, with
+    /// whether it lost its last subscriber (XPUB_VERBOSER reports them all).
+    pub fn remove_pipe_each(&mut self, pipe: P, mut f: impl FnMut(&[u8], bool)) {
         let mut removed = 0;
         let mut emptied = 0;
         let needs_prune = self.tree.walk_mut(|prefix, set| {
@@ -94,10 +106,9 @@ impl<P: Copy + Ord> MultiTrie<P> {
                 set.remove(i);
                 shrink(set);
                 removed += 1;
-                if set.is_empty() {
-                    emptied += 1;
-                    f(prefix);
-                }
+                let last = set.is_empty();
+                emptied += last as usize;
+                f(prefix, last);
             }
         });
         self.entries -= removed;
@@ -260,6 +271,26 @@ mod tests {
         );
         assert!(m.remove(b"", 7));
         assert_eq!(matched(&m, b"q"), [] as [u32; 0]);
+    }
+
+    #[test]
+    fn try_remove_and_remove_pipe_each_tell_what_remains() {
+        let mut m = MultiTrie::new();
+        m.add(b"a", 1u32);
+        m.add(b"a", 2);
+        m.add(b"b", 1);
+        assert_eq!(m.try_remove(b"zz", 1), None, "never subscribed");
+        assert_eq!(m.try_remove(b"a", 3), None, "not this pipe");
+        assert_eq!(m.try_remove(b"a", 2), Some(false), "pipe 1 still has it");
+        m.add(b"a", 2);
+        let mut seen = Vec::new();
+        m.remove_pipe_each(1, |p, last| seen.push((p.to_vec(), last)));
+        seen.sort();
+        assert_eq!(seen, [(b"a".to_vec(), false), (b"b".to_vec(), true)]);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.try_remove(b"a", 2), Some(true));
+        assert!(m.is_empty());
+        m.tree.check();
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct Attach {
     pub endpoint: String,
     /// Its CONNECT_ROUTING_ID, if any.
     pub routing_id: Option<Vec<u8>>,
+    /// An inproc peer's (SNDHWM, RCVHWM).
+    pub inproc_hwms: Option<(i32, i32)>,
 }
 
 /// The part of a socket other threads may hold.
@@ -60,6 +62,8 @@ pub struct SocketShared {
     pub mailbox: Mailbox<SocketCmd>,
     pub monitor: monitor::MonitorSlot,
     pub stats: stats::SharedStats,
+    /// The context, for the ZAP handler lookup its I/O threads make.
+    pub ctx: std::sync::Weak<CtxShared>,
 }
 
 impl Wake for SocketShared {
@@ -125,6 +129,7 @@ impl Socket {
                 mailbox,
                 monitor: monitor::MonitorSlot::default(),
                 stats: stats::SharedStats::default(),
+                ctx: Arc::downgrade(&ctx),
             }),
             ctx,
             opts,
@@ -181,7 +186,8 @@ impl Socket {
                 }
                 SocketCmd::Attach(a) => {
                     let a = *a;
-                    self.attach_named(a.end, a.endpoint, a.routing_id);
+                    let id = self.attach_named(a.end, a.endpoint, a.routing_id);
+                    self.set_inproc_hwms(id, a.inproc_hwms);
                 }
                 SocketCmd::Stop => self.stopped = true,
             }
@@ -399,6 +405,11 @@ impl Socket {
         {
             Err(e) if e == Errno::EINVAL => {}
             other => {
+                if other.is_ok() && opt == ZMQ_ROUTER_RAW && self.opts.socket_type == ZMQ_ROUTER {
+                    // Later connections speak raw bytes (the pattern already
+                    // switched); turning it off again is a no-op, as in libzmq.
+                    self.opts.raw_socket |= val != 0i32.to_ne_bytes();
+                }
                 self.reap();
                 return other;
             }
@@ -414,11 +425,23 @@ impl Socket {
         Ok(())
     }
 
-    /// HWM changes apply to existing pipes at once (as in libzmq).
+    /// HWM changes apply to existing pipes at once (as in libzmq); an
+    /// inproc queue's limit stays the sum of both sides' HWMs.
     fn apply_hwms(&mut self) {
+        let (snd, rcv) = (self.opts.sndhwm, self.opts.rcvhwm);
         for (_, p) in self.pipes.iter_mut() {
-            p.end.out.set_hwm(self.opts.sndhwm as u64);
-            p.end.inp.set_hwm(self.opts.rcvhwm as u64);
+            let (out, inp) = match p.inproc_hwms {
+                Some((their_snd, their_rcv)) => (sum_hwm(snd, their_rcv), sum_hwm(their_snd, rcv)),
+                None => (snd.max(0) as u64, rcv.max(0) as u64),
+            };
+            p.end.out.set_hwm(out);
+            p.end.inp.set_hwm(inp);
+        }
+    }
+
+    fn set_inproc_hwms(&mut self, id: PipeId, hwms: Option<(i32, i32)>) {
+        if let Some(p) = self.pipes.get(id) {
+            p.inproc_hwms = hwms;
         }
     }
 
@@ -484,7 +507,8 @@ impl Socket {
                     end.out.set_hwm(to_them);
                     end.out.write(self.introduction());
                     end.out.flush();
-                    self.attach(end, addr.to_string());
+                    let id = self.attach(end, addr.to_string());
+                    self.set_inproc_hwms(id, Some((their.sndhwm, their.rcvhwm)));
                 }
                 self.last_endpoint = addr.to_string();
                 self.endpoints.push(EndpointRecord {
@@ -498,11 +522,30 @@ impl Socket {
             Endpoint::Tcp(ref a) => {
                 let topts = self.opts.tcp_options();
                 let listener = transport::resolve_bind(a, &topts)
-                    .and_then(|sa| transport::tcp_listen(sa, &topts))
+                    .and_then(|sa| match self.opts.use_fd {
+                        // ZMQ_USE_FD: the address is checked, the
+                        // application's listening socket is used as is.
+                        -1 => transport::tcp_listen(sa, &topts),
+                        fd => adopt_fd(fd, false).map(|s| {
+                            mio::net::TcpListener::from_std(std::net::TcpListener::from(s))
+                        }),
+                    })
                     .inspect_err(|e| self.bind_failed(addr, *e))?;
                 let local = listener.local_addr().map_err(Errno::from)?;
                 let resolved = transport::tcp_endpoint_string(local);
                 self.start_listener(crate::io::Listener::Tcp(listener), addr, resolved, None)
+            }
+            Endpoint::Ipc(ref a) if self.opts.use_fd != -1 => {
+                // The application made (and will remove) the socket file:
+                // nothing to unlink on unbind, as in libzmq.
+                if matches!(a, transport::IpcAddr::Wildcard) {
+                    return Err(Errno::EINVAL);
+                }
+                let listener = adopt_fd(self.opts.use_fd, true)
+                    .map(|s| mio::net::UnixListener::from_std(s.into()))
+                    .inspect_err(|e| self.bind_failed(addr, *e))?;
+                let resolved = format!("ipc://{a}");
+                self.start_listener(crate::io::Listener::Unix(listener), addr, resolved, None)
             }
             Endpoint::Ipc(ref a) => {
                 let (listener, bound) = transport::ipc_listen(a, self.opts.backlog)
@@ -579,8 +622,10 @@ impl Socket {
             Endpoint::Inproc(name) => {
                 let me = self.inproc_peer();
                 let res = self.ctx.inproc_connect(&name, me)?;
+                let mut peer_hwms = None;
                 let end = match res {
                     crate::ctx::InprocConnect::Bound(their) => {
+                        peer_hwms = Some((their.sndhwm, their.rcvhwm));
                         let (mut mine, mut theirs) = pipe_pair(
                             Limits {
                                 hwm: sum_hwm(self.opts.sndhwm, their.rcvhwm),
@@ -604,13 +649,15 @@ impl Socket {
                                 end: theirs,
                                 endpoint: addr.to_string(),
                                 routing_id: None,
+                                inproc_hwms: Some((self.opts.sndhwm, self.opts.rcvhwm)),
                             })));
                         mine
                     }
                     crate::ctx::InprocConnect::Pending(mine) => *mine,
                 };
                 let rid = self.opts.connect_routing_id.take();
-                self.attach_named(end, addr.to_string(), rid);
+                let id = self.attach_named(end, addr.to_string(), rid);
+                self.set_inproc_hwms(id, peer_hwms);
                 self.last_endpoint = addr.to_string();
                 self.endpoints.push(EndpointRecord {
                     bound: false,
@@ -697,6 +744,9 @@ impl Socket {
                 if bound {
                     self.ctx.inproc_unbind(&name, self.id());
                 } else {
+                    // A connect still waiting for its bind stays in the
+                    // registry with what it sent, ended: the bind reads
+                    // that, then sees the pipe close (libzmq).
                     self.close_pipes_of(&r.given);
                 }
             }
@@ -707,7 +757,9 @@ impl Socket {
                 if let Some(a) = ipc {
                     transport::ipc_unlink(&a);
                 }
-                self.close_pipes_of(&r.given);
+                // Accepted connections know their listener by the bound
+                // (resolved) name, connects by the given one.
+                self.close_pipes_of(if r.bound { &r.resolved } else { &r.given });
             }
         }
     }
@@ -748,6 +800,11 @@ impl Socket {
 
 /// Parses an endpoint; udp is only for RADIO/DISH/DGRAM, which this socket
 /// is not (ENOCOMPATPROTO, as libzmq says).
+/// A ZMQ_USE_FD listening socket, owned by the listener from now on.
+fn adopt_fd(fd: i32, unix: bool) -> ZResult<socket2::Socket> {
+    transport::adopt_listener_fd(fd, unix).map_err(Errno::from)
+}
+
 fn parse_for_type(addr: &str, connect: bool, socket_type: i32) -> ZResult<Endpoint> {
     if addr.starts_with("udp://") {
         return Err(Errno::ENOCOMPATPROTO);

@@ -22,6 +22,9 @@ pub struct Pipe {
     pub connect_routing_id: Option<Vec<u8>>,
     /// A dropping pattern has found it full continuously since then.
     full_since: Option<Instant>,
+    /// An inproc peer's (SNDHWM, RCVHWM): each queue's limit is the sum of
+    /// both sides' HWMs, also when one side changes its own later.
+    pub inproc_hwms: Option<(i32, i32)>,
 }
 
 /// Introductions travel in the pipe ahead of data: a command frame whose body
@@ -43,6 +46,7 @@ impl Pipe {
             endpoint,
             connect_routing_id: None,
             full_since: None,
+            inproc_hwms: None,
         }
     }
 

@@ -22,8 +22,10 @@
 #![deny(unsafe_code)]
 
 pub mod endpoint;
+pub mod filter;
 pub mod ipc;
 pub mod resolve;
+pub mod socks5;
 mod sys;
 pub mod tcp;
 
@@ -36,4 +38,5 @@ pub use resolve::{
     endpoint_key, peer_address_string, resolve_bind, resolve_connect, resolve_local,
     tcp_endpoint_string, tcp_peer_address,
 };
+pub(crate) use sys::{adopt_listener_fd, peer_cred};
 pub use tcp::{tcp_accept, tcp_connect, tcp_listen, tune_tcp_stream, TcpOptions};

@@ -9,8 +9,8 @@ pub const VERSION_PATCH: i32 = 5;
 /// as in libzmq). Besides libzmq's names, "rampart" identifies this library.
 pub fn has(capability: &[u8]) -> bool {
     // Not (yet) provided: "pgm", "tipc", "norm", "vmci", "WS", "WSS",
-    // "curve", "gssapi" and "draft".
-    matches!(capability, b"ipc" | b"rampart")
+    // "gssapi" and "draft".
+    matches!(capability, b"ipc" | b"curve" | b"rampart")
 }
 
 #[cfg(test)]
@@ -21,11 +21,12 @@ mod tests {
     fn capabilities() {
         assert!(has(b"ipc"));
         assert!(has(b"rampart"));
+        assert!(has(b"curve"));
         for no in [
             &b"pgm"[..],
             b"tipc",
             b"norm",
-            b"curve",
+            b"CURVE",
             b"gssapi",
             b"vmci",
             b"WS",

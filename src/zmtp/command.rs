@@ -32,6 +32,20 @@ fn malformed(command: &'static str) -> Error {
     Error::MalformedCommand { command }
 }
 
+/// How libzmq 4.3's PLAIN server spells ERROR: its C literal "\x05ERROR"
+/// reads as 0x5E "RROR" (the hex escape takes the E), and its PLAIN client
+/// expects exactly that.
+pub const LIBZMQ_PLAIN_ERROR: &[u8] = b"\x5eRROR";
+
+/// Splits a handshake command: as `parse`, and libzmq's PLAIN ERROR
+/// (`LIBZMQ_PLAIN_ERROR` + reason) is read as ERROR.
+pub fn parse_handshake(body: &[u8]) -> Result<Command<'_>, Error> {
+    match body.strip_prefix(LIBZMQ_PLAIN_ERROR) {
+        Some(data) => Ok(Command { name: ERROR, data }),
+        None => parse(body),
+    }
+}
+
 /// Splits a command frame body. The name must be 1..=255 bytes.
 pub fn parse(body: &[u8]) -> Result<Command<'_>, Error> {
     let (&len, rest) = body.split_first().ok_or(malformed("command"))?;
@@ -162,6 +176,15 @@ mod tests {
         assert!(parse(b"\x00").is_err());
         assert!(parse(b"\x06READY").is_err());
         assert!(parse(b"\xffX").is_err());
+    }
+
+    #[test]
+    fn libzmq_plain_error_is_an_error() {
+        let c = parse_handshake(b"\x5eRROR\x03400").unwrap();
+        assert_eq!((c.name, c.data), (ERROR, &b"\x03400"[..]));
+        assert!(parse(b"\x5eRROR\x03400").is_err());
+        let c = parse_handshake(b"\x05ERROR\x03400").unwrap();
+        assert_eq!((c.name, c.data), (ERROR, &b"\x03400"[..]));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::command::property_is_valid;
+use super::mechanism::Security;
 use super::socket_type;
 
 /// Everything a [`super::Connection`] needs to know about its own side.
@@ -15,8 +16,8 @@ pub struct Config {
     /// as the identity frame to ZMTP 1.0/2.0 peers. At most 255 bytes (a
     /// longer one is treated as empty; see [`Config::validate`]).
     pub routing_id: Vec<u8>,
-    /// The greeting's as-server bit (NULL: false).
-    pub as_server: bool,
+    /// Mechanism, role, credentials and ZAP settings (default: NULL).
+    pub security: Security,
     /// MAXMSGSIZE for frames after the handshake; `None` = unlimited. A frame
     /// declaring more is refused from its header (`MessageTooLarge`).
     pub max_msg_size: Option<u64>,
@@ -65,12 +66,13 @@ impl Config {
 
     /// The `default` profile for a socket of this type: NULL mechanism,
     /// MAXMSGSIZE 16 MiB, handshake frames capped at 64 KiB, 10 s handshake
-    /// timeout, no heartbeats, ZMTP 1.0/2.0 refused.
+    /// timeout, no heartbeats, ZMTP 1.0/2.0 refused (sockets take
+    /// `accept_legacy` from their profile).
     pub fn new(socket_type: i32) -> Config {
         Config {
             socket_type,
             routing_id: Vec::new(),
-            as_server: false,
+            security: Security::default(),
             max_msg_size: Some(Self::DEFAULT_MAX_MSG_SIZE),
             handshake_frame_cap: Self::DEFAULT_HANDSHAKE_FRAME_CAP,
             metadata: Vec::new(),

@@ -8,14 +8,14 @@ use std::time::Instant;
 
 use super::command::{self, write_property};
 use super::config::{metadata_entry_ok, Config};
-use super::decoder::{Decoder, Limit};
+use super::decoder::{Body, Decoder, Limit};
 use super::encoder::Encoder;
 use super::error::Error;
 use super::event::{Event, PeerInfo};
 use super::frame::{Framing, COMMAND, MORE};
 use super::greeting::{self, Detect, GREETING_LEN, LEGACY_GREETING_LEN, MECHANISM_LEN};
 use super::heartbeat::{deciseconds, Due, Timers};
-use super::mechanism::{Mechanism, MechanismKind};
+use super::mechanism::{self, zap, Local, Mechanism, Step, ZapAnswer};
 use super::socket_type;
 use crate::msg::{Metadata, Msg, INLINE_CAP};
 
@@ -75,7 +75,16 @@ pub struct Connection {
     mechanism_field: [u8; MECHANISM_LEN],
     as_server: bool,
     our_minor: u8,
-    mechanism: Mechanism,
+    mechanism: Box<dyn Mechanism>,
+    /// A step the mechanism returned outside `poll_event` (from `start` or
+    /// `zap_reply`), acted on by the next `poll_event`.
+    pending_step: Option<Step>,
+    /// A ZAP request is out: the handshake decodes nothing until its answer.
+    zap_waiting: bool,
+    /// After the handshake, frames go through the mechanism (CURVE).
+    wrap: bool,
+    /// How much larger a wrapped frame is than what it carries.
+    wrap_overhead: u64,
     dec: Decoder,
     enc: Encoder,
     timers: Timers,
@@ -137,22 +146,56 @@ impl Connection {
     /// As `new`, advertising another minor version (tests use 0 to play a
     /// ZMTP 3.0 peer).
     pub(crate) fn with_minor(cfg: Config, now: Instant, minor: u8) -> Connection {
+        Connection::build(cfg, now, minor, None)
+    }
+
+    /// As `new`, with a mechanism made elsewhere (tests of the mechanism
+    /// interface).
+    #[cfg(test)]
+    pub(crate) fn with_mechanism(
+        cfg: Config,
+        now: Instant,
+        make: impl FnOnce(Local) -> Box<dyn Mechanism> + 'static,
+    ) -> Connection {
+        Connection::build(cfg, now, greeting::VERSION_MINOR, Some(Box::new(make)))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn build(
+        cfg: Config,
+        now: Instant,
+        minor: u8,
+        make: Option<Box<dyn FnOnce(Local) -> Box<dyn Mechanism>>>,
+    ) -> Connection {
         let routing_id = if cfg.routing_id.len() <= 255 {
             cfg.routing_id.clone()
         } else {
             Vec::new()
         };
-        let props = ready_properties(&cfg, &routing_id);
+        let local = Local {
+            socket_type: cfg.socket_type,
+            routing_id: routing_id.clone(),
+            properties: ready_properties(&cfg, &routing_id),
+        };
         let mut c = Connection {
             socket_type: cfg.socket_type,
-            accept_legacy: cfg.accept_legacy,
+            // A ZMTP 1.0/2.0 peer cannot be authenticated: refused whenever
+            // ZAP may be asked (libzmq's zap_enabled).
+            accept_legacy: cfg.accept_legacy && !cfg.security.zap_enabled(),
             max_msg_size: cfg.max_msg_size.unwrap_or(u64::MAX),
             handshake_cap: cfg.handshake_frame_cap,
             heartbeat_ttl: cfg.heartbeat_ttl.map_or(0, deciseconds),
-            mechanism_field: MechanismKind::Null.greeting_field(),
-            as_server: cfg.as_server,
+            mechanism_field: cfg.security.kind.greeting_field(),
+            as_server: cfg.security.as_server(),
             our_minor: minor,
-            mechanism: Mechanism::new(MechanismKind::Null, cfg.socket_type, props),
+            mechanism: match make {
+                Some(make) => make(local),
+                None => mechanism::new(&cfg.security, local),
+            },
+            pending_step: None,
+            zap_waiting: false,
+            wrap: false,
+            wrap_overhead: 0,
             dec: Decoder::new(),
             enc: Encoder::new(),
             timers: Timers::new(
@@ -177,7 +220,9 @@ impl Connection {
         };
         c.enc.raw(&greeting::signature(c.routing_id.len()));
         if !c.accept_legacy {
-            c.send_v3_rest();
+            if let Err(e) = c.send_v3_rest() {
+                c.failed = Some(e);
+            }
         }
         c
     }
@@ -222,6 +267,11 @@ impl Connection {
             if let Some(ev) = self.queued.take() {
                 return Ok(Some(ev));
             }
+            if let Some(step) = self.pending_step.take() {
+                if let Some(ev) = self.apply_step(step, now) {
+                    return Ok(Some(ev));
+                }
+            }
             match self.phase {
                 Phase::Ready => return self.ready_step(now),
                 Phase::Greeting => {
@@ -244,14 +294,18 @@ impl Connection {
         }
     }
 
-    fn send_v3_rest(&mut self) {
+    fn send_v3_rest(&mut self) -> Result<(), Error> {
         self.send_major();
         if self.sent < Sent::Full {
             let tail = greeting::tail(self.our_minor, &self.mechanism_field, self.as_server);
             self.enc.raw(&tail);
             self.sent = Sent::Full;
-            self.mechanism.start(&mut self.enc);
+            match self.mechanism.start(&mut self.enc)? {
+                Step::Continue => {}
+                step => self.pending_step = Some(step),
+            }
         }
+        Ok(())
     }
 
     fn refuse_legacy(&self) -> Result<(), Error> {
@@ -293,7 +347,7 @@ impl Connection {
             }
             Detect::Versioned(2) => Err(Error::BadGreeting),
             Detect::Versioned(_) => {
-                self.send_v3_rest();
+                self.send_v3_rest()?;
                 let Some(peer) = greeting::parse_v3(self.dec.peek())? else {
                     return Ok(false);
                 };
@@ -349,6 +403,10 @@ impl Connection {
 
     fn handshake_step(&mut self, now: Instant) -> Result<Option<Event>, Error> {
         loop {
+            if self.zap_waiting {
+                // Paused: what the peer sends meanwhile stays buffered.
+                return Ok(None);
+            }
             let Some(frame) = self.dec.next_frame(Limit::Handshake(self.handshake_cap))? else {
                 return Ok(None);
             };
@@ -358,17 +416,71 @@ impl Connection {
             if frame.flags & MORE != 0 {
                 return Err(Error::MalformedCommand { command: "command" });
             }
-            let cmd = command::parse(frame.body.as_slice())?;
-            let Some(mut info) = self.mechanism.on_command(cmd, &mut self.enc)? else {
-                continue;
-            };
-            let (major, minor) = self.peer_version.unwrap_or((3, 0));
-            info.major = major;
-            info.minor = minor;
-            self.phase = Phase::Ready;
-            self.timers.handshake_done(now, true);
-            return Ok(Some(Event::HandshakeDone(info)));
+            let cmd = command::parse_handshake(frame.body.as_slice())?;
+            let step = self.mechanism.on_command(cmd, &mut self.enc)?;
+            if let Some(ev) = self.apply_step(step, now) {
+                return Ok(Some(ev));
+            }
         }
+    }
+
+    /// Acts on what the mechanism wants next; `Some` is for the engine.
+    fn apply_step(&mut self, step: Step, now: Instant) -> Option<Event> {
+        match step {
+            Step::Continue => None,
+            Step::Zap(request) => {
+                self.zap_waiting = true;
+                Some(Event::ZapRequest(request))
+            }
+            Step::Done(mut info) => {
+                let (major, minor) = self.peer_version.unwrap_or((3, 0));
+                info.major = major;
+                info.minor = minor;
+                self.phase = Phase::Ready;
+                self.wrap = self.mechanism.wraps_frames();
+                self.wrap_overhead = if self.wrap {
+                    self.mechanism.frame_overhead()
+                } else {
+                    0
+                };
+                self.timers.handshake_done(now, true);
+                Some(Event::HandshakeDone(info))
+            }
+        }
+    }
+
+    /// The answer to the last `Event::ZapRequest`: the reply's frames as
+    /// they arrived (at most `zap::REPLY_FRAMES`; stop reading there), or
+    /// `None` when no handler is bound at inproc://zeromq.zap.01. Call
+    /// `poll_event` afterwards: the handshake goes on there. A malformed
+    /// reply fails the connection with `ZapProtocol`; a refusal with
+    /// `AuthFailed` (ERROR queued for 400/500: flush it, then close).
+    pub fn zap_reply(&mut self, frames: Option<&[Msg]>) -> Result<(), Error> {
+        self.check()?;
+        let r = self.zap_inner(frames);
+        if let Err(e) = &r {
+            self.failed = Some(e.clone());
+        }
+        r
+    }
+
+    fn zap_inner(&mut self, frames: Option<&[Msg]>) -> Result<(), Error> {
+        if !self.zap_waiting {
+            return Err(Error::UnexpectedZapReply);
+        }
+        self.zap_waiting = false;
+        let answer = match frames {
+            None => ZapAnswer::NoHandler,
+            Some(f) => ZapAnswer::Reply(zap::parse_reply(f)?),
+        };
+        let step = self.mechanism.on_zap(answer, &mut self.enc)?;
+        self.pending_step = Some(step);
+        Ok(())
+    }
+
+    /// Whether a ZAP request is out and unanswered.
+    pub fn zap_pending(&self) -> bool {
+        self.zap_waiting
     }
 
     fn legacy_identity_step(&mut self, now: Instant) -> Result<Option<Event>, Error> {
@@ -399,6 +511,7 @@ impl Connection {
             socket_type: self.legacy_peer_type,
             routing_id,
             metadata,
+            zap_metadata: Metadata::new(),
             major,
             minor,
         })))
@@ -407,13 +520,28 @@ impl Connection {
     // ----- traffic -----
 
     fn ready_step(&mut self, now: Instant) -> Result<Option<Event>, Error> {
+        let limit = Limit::Message(self.max_msg_size.saturating_add(self.wrap_overhead));
         loop {
-            let Some(frame) = self.dec.next_frame(Limit::Message(self.max_msg_size))? else {
+            let Some(frame) = self.dec.next_frame(limit)? else {
                 return Ok(None);
             };
-            let more = frame.flags & MORE != 0;
-            if frame.flags & COMMAND == 0 {
-                let mut msg = frame.body.into_msg();
+            let (flags, body) = if self.wrap {
+                // Every frame travels inside a command (CURVE's MESSAGE).
+                // libzmq sends it in a frame with flags 0 and ignores the
+                // wire flags on receipt; so do we (the body must still be
+                // a MESSAGE: `decode` checks).
+                let (flags, body) = self.mechanism.decode(frame.body.as_slice())?;
+                let declared = body.len() as u64;
+                if declared > self.max_msg_size {
+                    return Err(Error::MessageTooLarge { declared });
+                }
+                (flags & (MORE | COMMAND), Body::Owned(body))
+            } else {
+                (frame.flags, frame.body)
+            };
+            let more = flags & MORE != 0;
+            if flags & COMMAND == 0 {
+                let mut msg = body.into_msg();
                 msg.set_more(more);
                 if self.msg_meta.is_some() {
                     msg.set_metadata(self.msg_meta.clone());
@@ -424,7 +552,7 @@ impl Connection {
             if more {
                 return Err(Error::MalformedCommand { command: "command" });
             }
-            let cmd = command::parse(frame.body.as_slice())?;
+            let cmd = command::parse(body.as_slice())?;
             match cmd.name {
                 command::PING => {
                     let (ttl, context) = command::parse_ping(cmd.data)?;
@@ -432,7 +560,7 @@ impl Connection {
                     let ctx = &mut ctx[..context.len()];
                     ctx.copy_from_slice(context);
                     self.timers.on_peer_ping(now, ttl);
-                    self.queue_pong(ctx);
+                    self.queue_pong(ctx)?;
                 }
                 command::SUBSCRIBE | command::CANCEL if self.accepts_subscriptions => {
                     if self.in_multipart {
@@ -454,12 +582,65 @@ impl Connection {
 
     /// At most one unwritten PONG at a time: a peer flooding PINGs without
     /// reading cannot grow our output.
-    fn queue_pong(&mut self, context: &[u8]) {
+    fn queue_pong(&mut self, context: &[u8]) -> Result<(), Error> {
         if self.enc.written_total() < self.pong_unsent_until {
-            return;
+            return Ok(());
         }
-        self.enc.command(command::PONG, &[context]);
+        self.out_command(command::PONG, &[context])?;
         self.pong_unsent_until = self.enc.queued_total();
+        Ok(())
+    }
+
+    // ----- frames out after the handshake (through the mechanism if it wraps) -----
+
+    /// One frame whose body is `parts` concatenated.
+    fn out_parts(&mut self, flags: u8, parts: &[&[u8]]) -> Result<(), Error> {
+        if self.wrap {
+            let mut body = Vec::new();
+            self.mechanism.encode(flags, parts, &mut body)?;
+            // Sent in a frame with flags 0 (as libzmq); a large body is
+            // queued as it is, not copied again.
+            if body.len() >= super::encoder::ZERO_COPY_MIN {
+                self.enc.frame_msg(&Msg::from_vec(body));
+            } else {
+                self.enc.frame_parts(0, &[&body]);
+            }
+        } else {
+            self.enc.frame_parts(flags, parts);
+        }
+        Ok(())
+    }
+
+    fn out_command(&mut self, name: &[u8], parts: &[&[u8]]) -> Result<(), Error> {
+        if !self.wrap {
+            self.enc.command(name, parts);
+            return Ok(());
+        }
+        let name_len = [u8::try_from(name.len()).unwrap_or(u8::MAX)];
+        let name = &name[..usize::from(name_len[0])];
+        let mut all: Vec<&[u8]> = Vec::with_capacity(parts.len() + 2);
+        all.push(&name_len);
+        all.push(name);
+        all.extend_from_slice(parts);
+        self.out_parts(COMMAND, &all)
+    }
+
+    fn out_msg(&mut self, msg: &Msg) -> Result<(), Error> {
+        if self.wrap {
+            let flags = if msg.more() { MORE } else { 0 };
+            self.out_parts(flags, &[msg.data()])
+        } else {
+            self.enc.frame_msg(msg);
+            Ok(())
+        }
+    }
+
+    /// Records a failure of an output call.
+    fn fail_out(&mut self, r: Result<(), Error>) -> Result<(), Error> {
+        if let Err(e) = &r {
+            self.failed = Some(e.clone());
+        }
+        r
     }
 
     // ----- output -----
@@ -475,12 +656,12 @@ impl Connection {
             return Err(Error::NotReady);
         }
         let flags = msg.flags();
-        if flags & (SUBSCRIBE_FLAG | CANCEL_FLAG) != 0 {
-            self.encode_subscription(flags & SUBSCRIBE_FLAG == 0, msg.data());
+        let r = if flags & (SUBSCRIBE_FLAG | CANCEL_FLAG) != 0 {
+            self.encode_subscription(flags & SUBSCRIBE_FLAG == 0, msg.data())
         } else {
-            self.enc.frame_msg(msg);
-        }
-        Ok(())
+            self.out_msg(msg)
+        };
+        self.fail_out(r)
     }
 
     /// Sends a subscription (`cancel` false) or its cancellation.
@@ -489,11 +670,11 @@ impl Connection {
         if self.phase != Phase::Ready {
             return Err(Error::NotReady);
         }
-        self.encode_subscription(cancel, topic);
-        Ok(())
+        let r = self.encode_subscription(cancel, topic);
+        self.fail_out(r)
     }
 
-    fn encode_subscription(&mut self, cancel: bool, topic: &[u8]) {
+    fn encode_subscription(&mut self, cancel: bool, topic: &[u8]) -> Result<(), Error> {
         let is_31 = matches!(self.peer_version, Some((3, m)) if m >= 1);
         if is_31 {
             let name = if cancel {
@@ -501,9 +682,9 @@ impl Connection {
             } else {
                 command::SUBSCRIBE
             };
-            self.enc.command(name, &[topic]);
+            self.out_command(name, &[topic])
         } else {
-            self.enc.frame_parts(0, &[&[u8::from(!cancel)], topic]);
+            self.out_parts(0, &[&[u8::from(!cancel)], topic])
         }
     }
 
@@ -539,11 +720,11 @@ impl Connection {
         match self.timers.poll(now) {
             Ok(Due::Nothing) => Ok(()),
             Ok(Due::SendPing) => {
-                if self.phase == Phase::Ready {
-                    self.enc
-                        .command(command::PING, &[&command::ping_data(self.heartbeat_ttl)]);
+                if self.phase != Phase::Ready {
+                    return Ok(());
                 }
-                Ok(())
+                let r = self.out_command(command::PING, &[&command::ping_data(self.heartbeat_ttl)]);
+                self.fail_out(r)
             }
             Err(e) => {
                 self.failed = Some(e.clone());

@@ -984,3 +984,350 @@ fn consecutive_large_messages_in_socket_sized_reads() {
         assert_eq!(m.data(), &body[..]);
     }
 }
+
+// ----- the mechanism interface: frame wrapping and the ZAP pause -----
+
+/// A toy wrapping mechanism: NULL's handshake, then every frame travels as
+/// `\x07MESSAGE flags body^0x5A` (the shape CURVE's MESSAGE has).
+struct Xor {
+    inner: crate::zmtp::mechanism::null::NullMechanism,
+}
+
+impl Xor {
+    fn boxed(local: crate::zmtp::mechanism::Local) -> Box<dyn Mechanism> {
+        let security = crate::zmtp::mechanism::Security::default();
+        Box::new(Xor {
+            inner: crate::zmtp::mechanism::null::NullMechanism::new(local, &security),
+        })
+    }
+}
+
+impl Mechanism for Xor {
+    fn start(&mut self, out: &mut super::Encoder) -> Result<Step, Error> {
+        self.inner.start(out)
+    }
+    fn on_command(
+        &mut self,
+        cmd: command::Command<'_>,
+        out: &mut super::Encoder,
+    ) -> Result<Step, Error> {
+        self.inner.on_command(cmd, out)
+    }
+    fn wraps_frames(&self) -> bool {
+        true
+    }
+    fn frame_overhead(&self) -> u64 {
+        9
+    }
+    fn encode(&mut self, flags: u8, parts: &[&[u8]], out: &mut Vec<u8>) -> Result<(), Error> {
+        out.extend_from_slice(b"\x07MESSAGE");
+        out.push(flags);
+        for p in parts {
+            out.extend(p.iter().map(|b| b ^ 0x5A));
+        }
+        Ok(())
+    }
+    fn decode(&mut self, body: &[u8]) -> Result<(u8, Vec<u8>), Error> {
+        let rest = body
+            .strip_prefix(b"\x07MESSAGE")
+            .ok_or(Error::UnexpectedCommand)?;
+        let (&flags, data) = rest
+            .split_first()
+            .ok_or(Error::MalformedCommand { command: "MESSAGE" })?;
+        Ok((flags, data.iter().map(|b| b ^ 0x5A).collect()))
+    }
+}
+
+fn xor_pair(a: Config, b: Config, now: Instant) -> (Connection, Connection) {
+    let mut ca = Connection::with_mechanism(a, now, Xor::boxed);
+    let mut cb = Connection::with_mechanism(b, now, Xor::boxed);
+    let (ea, eb) = run(&mut ca, &mut cb, now);
+    handshake_info(&ea);
+    handshake_info(&eb);
+    (ca, cb)
+}
+
+#[test]
+fn wrapping_mechanism_carries_every_frame() {
+    let now = Instant::now();
+    let (mut a, mut b) = xor_pair(Config::new(PUSH), Config::new(PULL), now);
+    let parts = multipart(&[0, 5, 300, 70_000]);
+    for m in &parts {
+        a.send(m).unwrap();
+    }
+    let wire = out(&mut a);
+    // Nothing travels in the clear: every frame is a MESSAGE command, in a
+    // frame with flags 0 as libzmq sends it.
+    let mut pos = 0;
+    let mut frames = 0;
+    while pos < wire.len() {
+        let flags = wire[pos];
+        assert_eq!(flags & (COMMAND | MORE), 0);
+        let (len, head) = if flags & LONG != 0 {
+            let n = u64::from_be_bytes(wire[pos + 1..pos + 9].try_into().unwrap());
+            (n as usize, 9)
+        } else {
+            (usize::from(wire[pos + 1]), 2)
+        };
+        assert_eq!(&wire[pos + head..pos + head + 8], b"\x07MESSAGE");
+        pos += head + len;
+        frames += 1;
+    }
+    assert_eq!(frames, parts.len());
+    let (events, err) = feed_chunked(&mut b, &wire, now, || 1000);
+    assert_eq!(err, None);
+    let got = messages(&events);
+    assert_eq!(got.len(), parts.len());
+    for (g, p) in got.iter().zip(&parts) {
+        assert_eq!(g.data(), p.data());
+        assert_eq!(g.more(), p.more());
+    }
+    // A frame sent in the clear after the handshake is refused.
+    let (_, err) = feed(&mut b, &frame(0, b"plain"), now);
+    assert_eq!(err, Some(Error::UnexpectedCommand));
+}
+
+#[test]
+fn wrapping_mechanism_carries_commands_and_limits_messages() {
+    let now = Instant::now();
+    let mut cfg = Config::new(XSUB);
+    cfg.heartbeat_ivl = Some(S);
+    let mut pub_cfg = Config::new(XPUB);
+    pub_cfg.max_msg_size = Some(100);
+    let (mut sub, mut publ) = xor_pair(cfg, pub_cfg, now);
+    sub.send_subscription(false, b"topic").unwrap();
+    sub.handle_timeout(now + S).unwrap();
+    let wire = out(&mut sub);
+    assert!(!wire.windows(5).any(|w| w == b"topic"));
+    let (events, err) = feed(&mut publ, &wire, now + S);
+    assert_eq!(err, None);
+    assert_eq!(messages(&events)[0].data(), b"\x01topic");
+    // The PING was answered with a wrapped PONG.
+    let pong = out(&mut publ);
+    assert_eq!(&pong[2..10], b"\x07MESSAGE");
+    let (_, err) = feed(&mut sub, &pong, now + S);
+    assert_eq!(err, None);
+    // MAXMSGSIZE applies to what is carried: 100 bytes pass, 101 do not.
+    sub.send(&Msg::from_vec(vec![1; 100])).unwrap();
+    let (events, err) = feed(&mut publ, &out(&mut sub), now + S);
+    assert_eq!((messages(&events).len(), err), (1, None));
+    sub.send(&Msg::from_vec(vec![1; 101])).unwrap();
+    let (_, err) = feed(&mut publ, &out(&mut sub), now + S);
+    assert!(matches!(err, Some(Error::MessageTooLarge { .. })));
+}
+
+fn zap_reply_frames(status: &[u8], user: &[u8]) -> Vec<Msg> {
+    let mut meta = Vec::new();
+    write_property(&mut meta, b"Hello", b"World");
+    let parts: [&[u8]; 7] = [b"", b"1.0", b"1", status, b"text", user, &meta];
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut m = Msg::from_slice(p);
+            m.set_more(i < 6);
+            m
+        })
+        .collect()
+}
+
+/// Polls until nothing comes; the events seen.
+fn drain(c: &mut Connection, now: Instant) -> Result<Vec<Event>, Error> {
+    let mut v = Vec::new();
+    while let Some(e) = c.poll_event(now)? {
+        v.push(e);
+    }
+    Ok(v)
+}
+
+#[test]
+fn null_with_zap_domain_pauses_for_the_reply() {
+    let now = Instant::now();
+    let mut server_cfg = Config::new(DEALER);
+    server_cfg.security.zap_domain = b"global".to_vec();
+    server_cfg.routing_id = b"srv".to_vec();
+    let mut server = Connection::new(server_cfg, now);
+    let mut client = Connection::new(Config::new(DEALER), now);
+    let events = drain(&mut server, now).unwrap();
+    let [Event::ZapRequest(req)] = events.as_slice() else {
+        panic!("expected a ZAP request, got {events:?}");
+    };
+    assert_eq!(
+        (req.mechanism, &req.domain[..], &req.identity[..]),
+        ("NULL", &b"global"[..], &b"srv"[..])
+    );
+    assert!(server.zap_pending());
+    // The client's greeting and READY arrive; the server holds them.
+    let (ev, err) = feed(&mut server, &out(&mut client), now);
+    assert!(ev.is_empty() && err.is_none());
+    let greeting_only = out(&mut server);
+    assert!(!greeting_only.windows(5).any(|w| w == b"READY"));
+    feed(&mut client, &greeting_only, now);
+    server
+        .zap_reply(Some(&zap_reply_frames(b"200", b"alice")))
+        .unwrap();
+    let events = drain(&mut server, now).unwrap();
+    let info = handshake_info(&events);
+    assert_eq!(info.zap_metadata.get("User-Id"), Some(&b"alice"[..]));
+    assert_eq!(info.zap_metadata.get("Hello"), Some(&b"World"[..]));
+    let (ev, err) = feed(&mut client, &out(&mut server), now);
+    assert_eq!(err, None);
+    assert!(handshake_info(&ev).zap_metadata.is_empty());
+    // A second answer is a bug in the engine, and fatal.
+    assert_eq!(server.zap_reply(None), Err(Error::UnexpectedZapReply));
+}
+
+#[test]
+fn zap_refusals_and_malformed_replies() {
+    let now = Instant::now();
+    let mut cfg = Config::new(DEALER);
+    cfg.security.zap_domain = b"d".to_vec();
+    let cases: Vec<(Vec<Msg>, Error, bool)> = vec![
+        (zap_reply_frames(b"300", b""), Error::AuthFailed(300), false),
+        (zap_reply_frames(b"400", b""), Error::AuthFailed(400), true),
+        (zap_reply_frames(b"500", b""), Error::AuthFailed(500), true),
+        (
+            zap_reply_frames(b"200", b"")[..6].to_vec(),
+            Error::ZapProtocol {
+                code: protocol_error::ZAP_MALFORMED_REPLY,
+            },
+            false,
+        ),
+        (
+            zap_reply_frames(b"2000", b""),
+            Error::ZapProtocol {
+                code: protocol_error::ZAP_INVALID_STATUS_CODE,
+            },
+            false,
+        ),
+    ];
+    for (frames, want, sends_error) in cases {
+        let mut c = Connection::new(cfg.clone(), now);
+        drain(&mut c, now).unwrap();
+        out(&mut c);
+        assert_eq!(c.zap_reply(Some(&frames)), Err(want.clone()));
+        assert_eq!(c.poll_event(now), Err(want.clone()));
+        let wire = out(&mut c);
+        assert_eq!(
+            wire.windows(5).any(|w| w == b"ERROR"),
+            sends_error,
+            "{want:?}"
+        );
+        assert!(!wire.windows(5).any(|w| w == b"READY"));
+    }
+    // No handler: go on, unless the domain is enforced.
+    let mut c = Connection::new(cfg.clone(), now);
+    drain(&mut c, now).unwrap();
+    c.zap_reply(None).unwrap();
+    assert!(out(&mut c).windows(5).any(|w| w == b"READY"));
+    cfg.security.zap_enforce_domain = true;
+    let mut c = Connection::new(cfg, now);
+    drain(&mut c, now).unwrap();
+    assert_eq!(c.zap_reply(None), Err(Error::ZapUnavailable));
+}
+
+#[test]
+fn zap_enabled_refuses_legacy_peers() {
+    let now = Instant::now();
+    let mut cfg = legacy_cfg(DEALER);
+    cfg.security.zap_domain = b"d".to_vec();
+    let mut c = Connection::new(cfg, now);
+    let mut v2 = greeting::signature(0).to_vec();
+    v2.extend_from_slice(&[1, DEALER as u8]);
+    let mut err = None;
+    for _ in 0..3 {
+        match c.poll_event(now) {
+            Ok(Some(Event::ZapRequest(_))) => c.zap_reply(None).unwrap(),
+            Ok(_) => {}
+            Err(e) => err = Some(e),
+        }
+    }
+    assert_eq!(err, None);
+    let (_, err) = feed(&mut c, &v2, now);
+    assert_eq!(err, Some(Error::LegacyPeerRefused));
+}
+
+// ----- PLAIN through connections -----
+
+fn plain_cfgs() -> (Config, Config) {
+    use crate::zmtp::mechanism::{MechanismKind, Role};
+    let mut client = Config::new(DEALER);
+    client.security.kind = MechanismKind::Plain;
+    client.security.plain_username = b"admin".to_vec();
+    client.security.plain_password = b"secret".to_vec();
+    let mut server = Config::new(ROUTER);
+    server.security.kind = MechanismKind::Plain;
+    server.security.role = Role::Server;
+    server.security.zap_domain = b"global".to_vec();
+    (client, server)
+}
+
+#[test]
+fn plain_handshake_with_zap_between_connections() {
+    let now = Instant::now();
+    let (ccfg, scfg) = plain_cfgs();
+    let mut client = Connection::new(ccfg, now);
+    let mut server = Connection::new(scfg, now);
+    let hello = out(&mut client);
+    // The server's greeting says PLAIN, as-server.
+    let (ev, err) = feed(&mut server, &hello, now);
+    assert_eq!(err, None);
+    let [Event::ZapRequest(req)] = ev.as_slice() else {
+        panic!("expected a ZAP request, got {ev:?}");
+    };
+    assert_eq!(req.credentials, vec![b"admin".to_vec(), b"secret".to_vec()]);
+    let greeting = out(&mut server);
+    assert_eq!(&greeting[12..17], b"PLAIN");
+    assert_eq!(greeting[32], 1);
+    let (ev, err) = feed(&mut client, &greeting, now);
+    assert!(ev.is_empty() && err.is_none());
+    server
+        .zap_reply(Some(&zap_reply_frames(b"200", b"admin-id")))
+        .unwrap();
+    let (ea, eb) = run(&mut client, &mut server, now);
+    assert_eq!(handshake_info(&ea).socket_type, ROUTER);
+    let info = handshake_info(&eb);
+    assert_eq!(info.socket_type, DEALER);
+    assert_eq!(info.zap_metadata.get("User-Id"), Some(&b"admin-id"[..]));
+    client.send(&Msg::from_slice(b"hi")).unwrap();
+    let (ev, err) = feed(&mut server, &out(&mut client), now);
+    assert_eq!(err, None);
+    assert_eq!(messages(&ev)[0].data(), b"hi");
+}
+
+#[test]
+fn plain_refusal_reaches_the_client_and_limits_apply() {
+    let now = Instant::now();
+    let (ccfg, scfg) = plain_cfgs();
+    let mut client = Connection::new(ccfg.clone(), now);
+    let mut server = Connection::new(scfg.clone(), now);
+    let (ev, _) = feed(&mut server, &out(&mut client), now);
+    assert!(matches!(ev.as_slice(), [Event::ZapRequest(_)]));
+    assert_eq!(
+        server.zap_reply(Some(&zap_reply_frames(b"400", b""))),
+        Err(Error::AuthFailed(400))
+    );
+    let (_, err) = feed(&mut client, &out(&mut server), now);
+    let err = err.unwrap();
+    assert_eq!(err, Error::PeerError("400".into()));
+    assert_eq!(err.auth_status_code(), Some(400));
+
+    // Same limits as NULL: the handshake frame cap and the timer.
+    let mut small = scfg.clone();
+    small.handshake_frame_cap = 10;
+    let mut server = Connection::new(small, now);
+    let (_, err) = feed(&mut server, &out(&mut Connection::new(ccfg, now)), now);
+    assert!(matches!(err, Some(Error::HandshakeFrameTooLarge { .. })));
+    let mut server = Connection::new(scfg, now);
+    server.handle_timeout(now + S).unwrap();
+    assert_eq!(
+        server.handle_timeout(now + 11 * S),
+        Err(Error::HandshakeTimeout)
+    );
+    // A client that meets a NULL server: mechanism mismatch.
+    let (ccfg, _) = plain_cfgs();
+    let mut client = Connection::new(ccfg, now);
+    let mut null = Connection::new(Config::new(ROUTER), now);
+    let (_, err) = feed(&mut client, &out(&mut null), now);
+    assert_eq!(err, Some(Error::MechanismMismatch));
+}

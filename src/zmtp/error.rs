@@ -18,6 +18,12 @@ pub mod protocol_error {
     pub const ZMTP_INVALID_METADATA: u32 = 0x1000_0018;
     pub const ZMTP_CRYPTOGRAPHIC: u32 = 0x1100_0001;
     pub const ZMTP_MECHANISM_MISMATCH: u32 = 0x1100_0002;
+    pub const ZAP_UNSPECIFIED: u32 = 0x2000_0000;
+    pub const ZAP_MALFORMED_REPLY: u32 = 0x2000_0001;
+    pub const ZAP_BAD_REQUEST_ID: u32 = 0x2000_0002;
+    pub const ZAP_BAD_VERSION: u32 = 0x2000_0003;
+    pub const ZAP_INVALID_STATUS_CODE: u32 = 0x2000_0004;
+    pub const ZAP_INVALID_METADATA: u32 = 0x2000_0005;
 }
 
 /// A connection failure. Every variant except [`Error::NotReady`] is fatal:
@@ -56,6 +62,13 @@ pub enum Error {
     InvalidMetadata,
     /// The peer sent an ERROR command; the text is its reason.
     PeerError(String),
+    /// CURVE: a box that does not open (wrong key, tampering), a bad cookie,
+    /// or a failing random number generator.
+    Cryptographic,
+    /// CURVE: a short nonce not above the last one received (replay).
+    InvalidSequence,
+    /// CURVE: the vouch does not bind the client's keys to this server.
+    KeyExchange,
     /// The handshake did not complete within `handshake_ivl`.
     HandshakeTimeout,
     /// No traffic within the heartbeat timeout after our PING, or within the
@@ -63,6 +76,17 @@ pub enum Error {
     HeartbeatTimeout,
     /// `send` before the handshake completed. Not fatal: nothing was queued.
     NotReady,
+    /// The ZAP handler refused the peer: status 300, 400 or 500
+    /// (`ZMQ_EVENT_HANDSHAKE_FAILED_AUTH`).
+    AuthFailed(u32),
+    /// The ZAP handler's reply is malformed; `code` is the
+    /// `ZMQ_PROTOCOL_ERROR_ZAP_*` value.
+    ZapProtocol { code: u32 },
+    /// ZAP is required (PLAIN server, or ZAP_ENFORCE_DOMAIN) and no handler
+    /// is bound (libzmq reports HANDSHAKE_FAILED_NO_DETAIL with EFAULT).
+    ZapUnavailable,
+    /// A ZAP answer fed to a connection that asked for none.
+    UnexpectedZapReply,
 }
 
 impl Error {
@@ -88,6 +112,10 @@ impl Error {
                 _ => ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
             }),
             Error::UnexpectedCommand => Some(ZMTP_UNEXPECTED_COMMAND),
+            Error::Cryptographic => Some(ZMTP_CRYPTOGRAPHIC),
+            Error::InvalidSequence => Some(ZMTP_INVALID_SEQUENCE),
+            Error::KeyExchange => Some(ZMTP_KEY_EXCHANGE),
+            Error::ZapProtocol { code } => Some(*code),
             Error::SocketTypeMismatch | Error::InvalidIdentity | Error::InvalidMetadata => {
                 Some(ZMTP_INVALID_METADATA)
             }
@@ -96,15 +124,21 @@ impl Error {
             | Error::PeerError(_)
             | Error::HandshakeTimeout
             | Error::HeartbeatTimeout
-            | Error::NotReady => None,
+            | Error::NotReady
+            | Error::AuthFailed(_)
+            | Error::ZapUnavailable
+            | Error::UnexpectedZapReply => None,
         }
     }
 
-    /// For an ERROR whose reason is a ZAP status code ("300", "400" or
-    /// "500"), that code: libzmq reports it as `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH`.
+    /// The ZAP status code to report as `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH`:
+    /// our handler's refusal, or an ERROR from the peer whose reason is a
+    /// status code ("300", "400" or "500"), as libzmq.
     pub fn auth_status_code(&self) -> Option<u32> {
-        let Error::PeerError(reason) = self else {
-            return None;
+        let reason = match self {
+            Error::AuthFailed(code) => return Some(*code),
+            Error::PeerError(reason) => reason,
+            _ => return None,
         };
         match reason.as_bytes() {
             [d @ b'3'..=b'5', b'0', b'0'] => Some(u32::from(d - b'0') * 100),
@@ -137,9 +171,16 @@ impl fmt::Display for Error {
             Error::InvalidIdentity => write!(f, "invalid peer identity"),
             Error::InvalidMetadata => write!(f, "too many handshake properties"),
             Error::PeerError(reason) => write!(f, "peer sent ERROR: {reason}"),
+            Error::Cryptographic => write!(f, "CURVE box does not open"),
+            Error::InvalidSequence => write!(f, "CURVE nonce replayed or out of order"),
+            Error::KeyExchange => write!(f, "CURVE vouch does not match"),
             Error::HandshakeTimeout => write!(f, "handshake timed out"),
             Error::HeartbeatTimeout => write!(f, "heartbeat timed out"),
             Error::NotReady => write!(f, "handshake not complete"),
+            Error::AuthFailed(code) => write!(f, "ZAP handler refused the peer ({code})"),
+            Error::ZapProtocol { code } => write!(f, "malformed ZAP reply ({code:#x})"),
+            Error::ZapUnavailable => write!(f, "ZAP required and no handler bound"),
+            Error::UnexpectedZapReply => write!(f, "ZAP reply without a request"),
         }
     }
 }
@@ -168,6 +209,12 @@ mod tests {
         assert_eq!(Error::PeerError("400".into()).auth_status_code(), Some(400));
         assert_eq!(Error::PeerError("401".into()).auth_status_code(), None);
         assert_eq!(Error::PeerError("oops".into()).auth_status_code(), None);
+        assert_eq!(Error::AuthFailed(300).auth_status_code(), Some(300));
+        assert_eq!(Error::AuthFailed(300).protocol_error_code(), None);
+        assert_eq!(
+            Error::ZapProtocol { code: 0x2000_0004 }.protocol_error_code(),
+            Some(0x2000_0004)
+        );
         assert!(!Error::NotReady.is_fatal());
         assert!(Error::BadGreeting.is_fatal());
         assert_eq!(

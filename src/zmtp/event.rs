@@ -1,5 +1,6 @@
 //! What a connection reports to its engine.
 
+use super::mechanism::ZapRequest;
 use crate::msg::{Metadata, Msg};
 
 /// The peer, as learned during the handshake.
@@ -13,6 +14,9 @@ pub struct PeerInfo {
     /// Every READY property as received (names compare case-insensitively).
     /// For 1.0/2.0 peers: Socket-Type (when known) and Identity.
     pub metadata: Metadata,
+    /// What the ZAP handler said about the peer: `User-Id` and the reply's
+    /// metadata. Empty when no ZAP handler was asked.
+    pub zap_metadata: Metadata,
     /// 1, 2 or 3 (ZMTP 1.0, 2.0, 3.x). Greetings with a higher major version
     /// are reported as 3.1.
     pub major: u8,
@@ -32,4 +36,8 @@ pub enum Event {
     /// sends (those arrive unchanged), so the socket layer handles one form.
     /// Other socket types ignore SUBSCRIBE/CANCEL commands.
     Message(Msg),
+    /// Ask the ZAP handler: fill in `address`, send `frames()` to
+    /// inproc://zeromq.zap.01 and feed the answer to
+    /// `Connection::zap_reply`. The handshake waits until then.
+    ZapRequest(ZapRequest),
 }

@@ -16,6 +16,8 @@
 //!         match c.poll_event(now)? {
 //!             Some(Event::HandshakeDone(peer)) => attach the session,
 //!             Some(Event::Message(m)) => push to the pipe (m.more() = more frames follow),
+//!             Some(Event::ZapRequest(r)) => send to the ZAP handler; later
+//!                 c.zap_reply(Some(&reply_frames)) (or None: no handler), then poll again,
 //!             None => break,
 //!         }
 //!     }
@@ -62,9 +64,11 @@
 //!   unless `accept_legacy`, in which case 1.0/2.0 framing and the identity
 //!   exchange are spoken (heartbeats off; a ZMTP 1.0 peer of a PUB/XPUB is
 //!   subscribed to everything, as libzmq does).
-//! - Mechanism: NULL only (no ZAP). `Config` has no mechanism field yet
-//!   (engines build it with a struct literal); PLAIN/CURVE will add one.
-//!   The name is compared over all 20 bytes.
+//! - Mechanism: `Config::security` picks it (see `mechanism`'s top comment
+//!   for the interface: roles, handshake steps, the ZAP pause, per-frame
+//!   wrapping). The name is compared over all 20 bytes. With ZAP enabled
+//!   (a mechanism other than NULL, or a ZAP domain) ZMTP 1.0/2.0 peers are
+//!   refused, as libzmq.
 //! - READY: Socket-Type required and checked against the RFC 37 table
 //!   (ERROR "Invalid socket type" is queued on mismatch); Identity at most
 //!   255 bytes and, for a ROUTER, not starting with 0x00.

@@ -6,7 +6,7 @@ use super::flag;
 use crate::consts::*;
 use crate::errno::{Errno, ZResult};
 use crate::msg::{flags, Msg};
-use crate::pipe::Read;
+use crate::pipe::{Read, Room};
 use crate::routing::mtrie::MultiTrie;
 use crate::routing::trie::Trie;
 use crate::socket::dist::Distributor;
@@ -35,6 +35,17 @@ fn subscription(m: &Msg) -> Option<(bool, &[u8])> {
     }
 }
 
+/// Where something an XPUB hands its application came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A peer's (un)subscription.
+    Peer(PipeId),
+    /// The unsubscriptions of a peer that went.
+    Gone,
+    /// A peer's upstream message: leaves XPUB_MANUAL's pipe as it was.
+    Upstream,
+}
+
 fn notification(subscribe: bool, topic: &[u8]) -> Msg {
     let mut v = Vec::with_capacity(topic.len() + 1);
     v.push(subscribe as u8);
@@ -47,10 +58,18 @@ pub struct Publisher {
     dist: Distributor,
     subs: MultiTrie<PipeId>,
     targets: Vec<PipeId>,
-    pending: VecDeque<Msg>,
-    verbose: bool,
-    verboser: bool,
+    /// Notifications and upstream messages for the application, each with
+    /// the pipe it came from (XPUB_MANUAL applies the next ZMQ_SUBSCRIBE
+    /// to the pipe of the notification received last).
+    pending: VecDeque<(Msg, Origin)>,
+    /// XPUB_VERBOSE: pass on every subscription, not only new topics.
+    verbose_subs: bool,
+    /// XPUB_VERBOSER: also every unsubscription.
+    verbose_unsubs: bool,
     manual: bool,
+    /// XPUB_MANUAL: what each peer asked for, so that its topics can be
+    /// reported unsubscribed when it goes.
+    manual_subs: MultiTrie<PipeId>,
     nodrop: bool,
     welcome: Option<Msg>,
     /// Pipe whose subscription the application last received (XPUB_MANUAL).
@@ -70,9 +89,10 @@ impl Publisher {
             subs: MultiTrie::new(),
             targets: Vec::new(),
             pending: VecDeque::new(),
-            verbose: false,
-            verboser: false,
+            verbose_subs: false,
+            verbose_unsubs: false,
             manual: false,
+            manual_subs: MultiTrie::new(),
             nodrop: false,
             welcome: None,
             last_pipe: None,
@@ -85,7 +105,7 @@ impl Publisher {
     /// that don't (ZMQ_RAMPART_STAT_OVERSIZE).
     fn admits(&self, pipes: &mut PipeSet, topic: &[u8]) -> bool {
         let too_long = self.max_topic > 0 && topic.len() > self.max_topic;
-        let too_many = self.max_memory > 0 && self.subs.memory() >= self.max_memory;
+        let too_many = self.max_memory > 0 && self.memory() >= self.max_memory;
         if too_long || too_many {
             pipes.rejected_subscriptions += 1;
             return false;
@@ -93,9 +113,9 @@ impl Publisher {
         true
     }
 
-    fn queue(&mut self, m: Msg) {
+    fn queue(&mut self, m: Msg, from: Origin) {
         if self.xpub && self.pending.len() < MAX_PENDING_NOTIFICATIONS {
-            self.pending.push_back(m);
+            self.pending.push_back((m, from));
         }
     }
 
@@ -115,30 +135,31 @@ impl Publisher {
                 Some((true, topic)) if !self.admits(pipes, topic) => {}
                 Some((true, topic)) => {
                     if self.manual {
-                        self.last_pipe = Some(id);
-                        self.queue(notification(true, topic));
+                        self.manual_subs.add(topic, id);
+                        self.queue(notification(true, topic), Origin::Peer(id));
                     } else {
                         let first = self.subs.add(topic, id);
-                        if first || self.verbose || self.verboser {
-                            self.queue(notification(true, topic));
+                        if first || self.verbose_subs {
+                            self.queue(notification(true, topic), Origin::Peer(id));
                         }
                     }
                 }
                 Some((false, topic)) => {
                     if self.manual {
-                        self.last_pipe = Some(id);
-                        self.queue(notification(false, topic));
+                        self.manual_subs.remove(topic, id);
+                        self.queue(notification(false, topic), Origin::Peer(id));
                     } else {
-                        let last = self.subs.remove(topic, id);
-                        if last || self.verboser {
-                            self.queue(notification(false, topic));
+                        // As libzmq, a cancel nobody had is passed on too.
+                        let others_remain = self.subs.try_remove(topic, id) == Some(false);
+                        if !others_remain || self.verbose_unsubs {
+                            self.queue(notification(false, topic), Origin::Peer(id));
                         }
                     }
                 }
                 None => {
                     // Upstream traffic from an XSUB is handed to an XPUB's user.
                     if self.xpub {
-                        self.queue(m);
+                        self.queue(m, Origin::Upstream);
                     }
                 }
             }
@@ -148,7 +169,7 @@ impl Publisher {
 
 impl Pattern for Publisher {
     fn memory(&self) -> usize {
-        self.subs.memory()
+        self.subs.memory() + self.manual_subs.memory()
     }
 
     fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, opts: &Options) {
@@ -171,11 +192,22 @@ impl Pattern for Publisher {
 
     fn detach(&mut self, _: &mut PipeSet, id: PipeId) {
         let mut gone = Vec::new();
-        self.subs.remove_pipe(id, |topic| gone.push(topic.to_vec()));
-        if !self.manual {
-            for t in gone {
-                self.queue(notification(false, &t));
-            }
+        if self.manual {
+            // The peer's own topics are reported; what the application
+            // subscribed on its behalf just goes.
+            self.manual_subs
+                .remove_pipe_each(id, |topic, _| gone.push(topic.to_vec()));
+            self.subs.remove_pipe(id, |_| {});
+        } else {
+            let verbose = self.verbose_unsubs;
+            self.subs.remove_pipe_each(id, |topic, last| {
+                if last || verbose {
+                    gone.push(topic.to_vec())
+                }
+            });
+        }
+        for t in gone {
+            self.queue(notification(false, &t), Origin::Gone);
         }
         self.dist.detach(id);
         if self.last_pipe == Some(id) {
@@ -204,11 +236,20 @@ impl Pattern for Publisher {
         Ok(())
     }
 
-    fn recv(&mut self, _: &mut PipeSet, _: &Options) -> ZResult<Msg> {
+    fn recv(&mut self, pipes: &mut PipeSet, _: &Options) -> ZResult<Msg> {
         if !self.xpub {
             return Err(Errno::ENOTSUP);
         }
-        self.pending.pop_front().ok_or(Errno::EAGAIN)
+        let (m, from) = self.pending.pop_front().ok_or(Errno::EAGAIN)?;
+        match from {
+            // A pipe that has gone takes no manual subscriptions.
+            Origin::Peer(id) if self.manual => {
+                self.last_pipe = Some(id).filter(|&id| pipes.contains(id))
+            }
+            Origin::Gone if self.manual => self.last_pipe = None,
+            _ => {}
+        }
+        Ok(m)
     }
 
     fn has_in(&mut self, _: &mut PipeSet) -> bool {
@@ -238,8 +279,14 @@ impl Pattern for Publisher {
     ) -> ZResult<()> {
         // PUB takes the XPUB options too (libzmq's PUB is an XPUB).
         match opt {
-            ZMQ_XPUB_VERBOSE => self.verbose = flag(val)?,
-            ZMQ_XPUB_VERBOSER => self.verboser = flag(val)?,
+            ZMQ_XPUB_VERBOSE => {
+                self.verbose_subs = flag(val)?;
+                self.verbose_unsubs = false;
+            }
+            ZMQ_XPUB_VERBOSER => {
+                self.verbose_subs = flag(val)?;
+                self.verbose_unsubs = self.verbose_subs;
+            }
             ZMQ_XPUB_MANUAL => self.manual = flag(val)?,
             ZMQ_XPUB_NODROP => self.nodrop = flag(val)?,
             ZMQ_XPUB_WELCOME_MSG => {
@@ -302,6 +349,21 @@ impl Subscriber {
         }
     }
 
+    /// A subscription the trie already had is sent again (publishers
+    /// filter duplicates unless XPUB_VERBOSE, as libzmq), but only to pipes
+    /// with room, as libzmq drops at the HWM: repeating one topic must not
+    /// grow a queue without bound.
+    fn announce_again(&mut self, pipes: &mut PipeSet, topic: &[u8]) {
+        for &id in &self.dist.pipes {
+            if let Some(p) = pipes.get(id) {
+                if p.room() == Room::Yes {
+                    p.write(sub_msg(true, topic));
+                    p.flush();
+                }
+            }
+        }
+    }
+
     /// Only SUB filters; XSUB hands everything up (libzmq's `filter` option).
     fn matches(&self, data: &[u8]) -> bool {
         self.xsub || self.subs.matches(data) != self.invert
@@ -352,8 +414,11 @@ impl Pattern for Subscriber {
         let m = std::mem::take(msg);
         match (m.more(), subscription(&m)) {
             (false, Some((true, topic))) => {
-                self.subs.add(topic);
-                self.announce(pipes, true, topic);
+                if self.subs.add(topic) {
+                    self.announce(pipes, true, topic);
+                } else {
+                    self.announce_again(pipes, topic);
+                }
             }
             (false, Some((false, topic))) => {
                 if self.subs.remove(topic) {
@@ -431,8 +496,12 @@ impl Pattern for Subscriber {
                 return Err(Errno::EINVAL)
             }
             ZMQ_SUBSCRIBE => {
+                // Sent even when already subscribed (as libzmq): the
+                // publisher filters duplicates, unless XPUB_VERBOSE.
                 if self.subs.add(val) {
                     self.announce(pipes, true, val);
+                } else {
+                    self.announce_again(pipes, val);
                 }
             }
             ZMQ_UNSUBSCRIBE => {

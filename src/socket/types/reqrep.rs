@@ -281,7 +281,9 @@ impl Pattern for Rep {
             ZMQ_ROUTER_MANDATORY => self.mandatory = flag(val)?,
             ZMQ_PROBE_ROUTER => self.probe = flag(val)?,
             // Routing ids are not visible through a REP: accepted, no effect.
-            ZMQ_ROUTER_HANDOVER => {
+            // ROUTER_RAW too: libzmq's REP takes every ROUTER option, but a
+            // REP over raw connections has no use; its peers stay ZMTP.
+            ZMQ_ROUTER_HANDOVER | ZMQ_ROUTER_RAW => {
                 flag(val)?;
             }
             _ => return Err(Errno::EINVAL),

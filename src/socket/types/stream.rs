@@ -2,8 +2,10 @@
 //! a message [routing id, data] is written to that peer as bytes, and
 //! [routing id, empty] hangs up. With STREAM_NOTIFY (on by default) a
 //! connection and a disconnection each show up as [routing id, empty].
+//! A ROUTER with the deprecated ZMQ_ROUTER_RAW runs this pattern too, with
+//! ROUTER's send rules (unroutable and over-HWM messages are dropped unless
+//! ROUTER_MANDATORY).
 
-use super::flag;
 use crate::consts::*;
 use crate::errno::{Errno, ZResult};
 use crate::msg::Msg;
@@ -26,6 +28,8 @@ pub struct Stream {
     out: Option<PipeId>,
     send_more: bool,
     notify: bool,
+    /// Some(mandatory): a raw ROUTER (ZMQ_ROUTER_RAW).
+    raw_router: Option<bool>,
 }
 
 impl Stream {
@@ -37,6 +41,58 @@ impl Stream {
             out: None,
             send_more: false,
             notify: true,
+            raw_router: None,
+        }
+    }
+
+    /// A raw ROUTER: STREAM's wire and frames, ROUTER's send rules.
+    pub fn raw_router(mandatory: bool) -> Stream {
+        Stream {
+            raw_router: Some(mandatory),
+            ..Stream::new()
+        }
+    }
+
+    pub fn set_mandatory(&mut self, on: bool) {
+        if self.raw_router.is_some() {
+            self.raw_router = Some(on);
+        }
+    }
+
+    /// ROUTER's rules for a routing id frame: where the data frame goes
+    /// (None: dropped), or the error ROUTER_MANDATORY asks for.
+    fn route_as_router(
+        &mut self,
+        pipes: &mut PipeSet,
+        msg: &Msg,
+        mandatory: bool,
+    ) -> ZResult<Option<PipeId>> {
+        if !msg.more() {
+            // A lone frame is not a message for anyone: dropped.
+            return Ok(None);
+        }
+        let Some(pid) = self.ids.pipe(msg.data()) else {
+            return if mandatory {
+                Err(Errno::EHOSTUNREACH)
+            } else {
+                Ok(None)
+            };
+        };
+        match pipes.get(pid).map(|p| p.room()) {
+            Some(Room::Yes) => Ok(Some(pid)),
+            Some(Room::Full) if mandatory => Err(Errno::EAGAIN),
+            Some(Room::Full) => {
+                pipes.dropped_at_hwm(pid);
+                Ok(None)
+            }
+            _ => {
+                pipes.mark_dead(pid);
+                if mandatory {
+                    Err(Errno::EHOSTUNREACH)
+                } else {
+                    Ok(None)
+                }
+            }
         }
     }
 
@@ -75,6 +131,12 @@ impl Pattern for Stream {
     }
 
     fn send(&mut self, pipes: &mut PipeSet, msg: &mut Msg, _: &Options) -> ZResult<()> {
+        if let (false, Some(mandatory)) = (self.send_more, self.raw_router) {
+            self.out = self.route_as_router(pipes, msg, mandatory)?;
+            self.send_more = msg.more();
+            *msg = Msg::new();
+            return Ok(());
+        }
         if !self.send_more {
             // The routing id; it must be followed by the data frame.
             if !msg.more() {
@@ -142,7 +204,14 @@ impl Pattern for Stream {
 
     fn set_option(&mut self, _: &mut PipeSet, opt: i32, val: &[u8], _: &Options) -> ZResult<()> {
         match opt {
-            ZMQ_STREAM_NOTIFY => self.notify = flag(val)?,
+            // Only 0 and 1, as libzmq.
+            ZMQ_STREAM_NOTIFY if self.raw_router.is_none() => {
+                self.notify = match <[u8; 4]>::try_from(val).map(i32::from_ne_bytes) {
+                    Ok(0) => false,
+                    Ok(1) => true,
+                    _ => return Err(Errno::EINVAL),
+                }
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())

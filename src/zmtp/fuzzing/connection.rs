@@ -1,5 +1,5 @@
-//! Drives a `Connection` through chunked peer input for the greeting and
-//! NULL handshake bodies.
+//! Drives a `Connection` through chunked peer input for the greeting, NULL
+//! and PLAIN handshake bodies.
 
 use std::io::IoSlice;
 use std::time::{Duration, Instant};
@@ -19,9 +19,20 @@ pub(super) fn drive(
     talk: bool,
     out: &mut Outcome,
 ) -> Result<(), crate::zmtp::Error> {
+    drive_with_zap(cfg, chunks, talk, None, out)
+}
+
+/// As `drive`; a ZAP request is answered with `zap` (`None`: no handler).
+pub(super) fn drive_with_zap(
+    cfg: Config,
+    chunks: &[(&[u8], usize)],
+    talk: bool,
+    zap: Option<&[Msg]>,
+    out: &mut Outcome,
+) -> Result<(), crate::zmtp::Error> {
     let mut now = Instant::now();
     let mut c = Connection::new(cfg, now);
-    let r = drive_inner(&mut c, &mut now, chunks, talk, out);
+    let r = drive_inner(&mut c, &mut now, chunks, talk, zap, out);
     let version = match c.peer_version() {
         None => 0,
         Some((1, _)) => 1,
@@ -38,9 +49,12 @@ fn drive_inner(
     now: &mut Instant,
     chunks: &[(&[u8], usize)],
     talk: bool,
+    zap: Option<&[Msg]>,
     out: &mut Outcome,
 ) -> Result<(), crate::zmtp::Error> {
     let mut received = 0usize;
+    // What the mechanism queued before any input (ZAP for NULL, HELLO).
+    drain_events(c, *now, talk, zap, out)?;
     for &(bytes, piece) in chunks {
         let mut pos = 0;
         while pos < bytes.len() {
@@ -49,7 +63,7 @@ fn drive_inner(
                 // Only legitimate when undecoded input is waiting.
                 assert!(c.buffered_in() > 0);
                 out.seen |= SEEN_READ_BUF_FULL;
-                drain_events(c, *now, talk, out)?;
+                drain_events(c, *now, talk, zap, out)?;
                 assert!(!c.read_buf().is_empty(), "read_buf stuck after decoding");
                 continue;
             }
@@ -59,7 +73,7 @@ fn drive_inner(
             pos += n;
             received += n;
             out.consumed = clamp32(received);
-            drain_events(c, *now, talk, out)?;
+            drain_events(c, *now, talk, zap, out)?;
             assert!(c.buffered_in() <= READ_BUF_SIZE + 2 * received + BODY_CHUNK);
             check_output(c);
         }
@@ -85,6 +99,7 @@ fn drain_events(
     c: &mut Connection,
     now: Instant,
     talk: bool,
+    zap: Option<&[Msg]>,
     out: &mut Outcome,
 ) -> Result<(), crate::zmtp::Error> {
     loop {
@@ -122,6 +137,13 @@ fn drain_events(
                     34..=8192 => SEEN_HEAP,
                     _ => SEEN_LARGE,
                 };
+            }
+            Event::ZapRequest(req) => {
+                assert!(!c.is_handshake_done() && c.zap_pending());
+                assert!(req.credentials.len() <= 2);
+                assert!(req.credentials.iter().all(|k| k.len() <= 255));
+                out.seen |= SEEN_ZAP;
+                c.zap_reply(zap)?;
             }
         }
         if talk && c.is_handshake_done() {

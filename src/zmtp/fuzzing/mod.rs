@@ -3,7 +3,7 @@
 //! body must never panic on any input; the `assert!`s check invariants
 //! (memory bounds, consistency), so a failing assert is a finding.
 //!
-//! Here: the three public bodies. Beside them, compiled for tests only, a
+//! Here: the public bodies (CURVE's in `curve.rs`). Beside them, compiled for tests only, a
 //! small mutational fuzzer on stable Rust that CI runs through
 //! `tests::soak` (see `soak.rs`).
 
@@ -15,9 +15,13 @@ use super::greeting::{self, Detect};
 use super::{socket_type, Config};
 
 mod connection;
+mod curve;
 mod outcome;
 
-use connection::drive;
+use connection::{drive, drive_with_zap};
+pub use curve::curve_handshake;
+#[cfg(test)]
+pub(crate) use curve::curve_handshake_run;
 pub(crate) use outcome::Outcome;
 use outcome::{clamp32, error_kind, size_class, FRAME_DIRECT};
 
@@ -189,24 +193,99 @@ pub fn null_handshake(data: &[u8]) {
     null_handshake_run(data);
 }
 
-pub(crate) fn null_handshake_run(data: &[u8]) -> Outcome {
+/// Our socket types in the handshake targets (byte 0's low nibble).
+const TYPES: [i32; 11] = [
+    socket_type::PAIR,
+    socket_type::PUB,
+    socket_type::SUB,
+    socket_type::REQ,
+    socket_type::REP,
+    socket_type::DEALER,
+    socket_type::ROUTER,
+    socket_type::PULL,
+    socket_type::PUSH,
+    socket_type::XPUB,
+    socket_type::XSUB,
+];
+
+/// `[len] bytes...` chunks; the piece size of each from its length.
+fn chunks_of(mut rest: &[u8]) -> Vec<(&[u8], usize)> {
+    let mut chunks = Vec::new();
+    while let Some((&len, tail)) = rest.split_first() {
+        let n = usize::from(len).min(tail.len());
+        chunks.push((&tail[..n], usize::from(len % 7) + 1));
+        rest = &tail[n..];
+    }
+    chunks
+}
+
+/// `zmtp_plain_handshake`: byte 0 picks our socket type (low nibble), our
+/// role (0x10: server, so the peer input plays a client) and what the ZAP
+/// handler answers (bits 5..=7: 200, 300, 400, 500, no handler, a bad
+/// version, too few frames, 200 with metadata); the rest is `[len] bytes`
+/// chunks of peer input as in `null_handshake`.
+pub fn plain_handshake(data: &[u8]) {
+    plain_handshake_run(data);
+}
+
+pub(crate) fn plain_handshake_run(data: &[u8]) -> Outcome {
+    use super::mechanism::{MechanismKind, Role};
     let mut out = Outcome::default();
-    let Some((&sel, mut rest)) = data.split_first() else {
+    let Some((&sel, rest)) = data.split_first() else {
         return out;
     };
-    const TYPES: [i32; 11] = [
-        socket_type::PAIR,
-        socket_type::PUB,
-        socket_type::SUB,
-        socket_type::REQ,
-        socket_type::REP,
-        socket_type::DEALER,
-        socket_type::ROUTER,
-        socket_type::PULL,
-        socket_type::PUSH,
-        socket_type::XPUB,
-        socket_type::XSUB,
-    ];
+    let mut cfg = Config::new(TYPES[usize::from(sel & 0x0F) % TYPES.len()]);
+    cfg.security.kind = MechanismKind::Plain;
+    cfg.security.zap_domain = b"fuzz".to_vec();
+    if sel & 0x10 != 0 {
+        cfg.security.role = Role::Server;
+    } else {
+        cfg.security.plain_username = b"admin".to_vec();
+        cfg.security.plain_password = b"secret".to_vec();
+    }
+    cfg.max_msg_size = Some(4096);
+    cfg.handshake_frame_cap = 1024;
+    let zap = zap_answer(sel >> 5);
+    let r = drive_with_zap(cfg, &chunks_of(rest), true, zap.as_deref(), &mut out);
+    if let Err(e) = r {
+        out.error = error_kind(&e);
+    }
+    out
+}
+
+/// The ZAP handler's answer for the PLAIN target (`None`: no handler).
+fn zap_answer(pick: u8) -> Option<Vec<crate::msg::Msg>> {
+    let mut meta = Vec::new();
+    super::command::write_property(&mut meta, b"X-Role", b"fuzzer");
+    let (status, version, frames, metadata): (&[u8], &[u8], usize, &[u8]) = match pick & 7 {
+        0 => (b"200", b"1.0", 7, b""),
+        1 => (b"300", b"1.0", 7, b""),
+        2 => (b"400", b"1.0", 7, b""),
+        3 => (b"500", b"1.0", 7, b""),
+        4 => return None,
+        5 => (b"200", b"2.0", 7, b""),
+        6 => (b"200", b"1.0", 5, b""),
+        _ => (b"200", b"1.0", 7, &meta),
+    };
+    let parts: [&[u8]; 7] = [b"", version, b"1", status, b"text", b"user", metadata];
+    Some(
+        parts[..frames]
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut m = crate::msg::Msg::from_slice(p);
+                m.set_more(i + 1 < frames);
+                m
+            })
+            .collect(),
+    )
+}
+
+pub(crate) fn null_handshake_run(data: &[u8]) -> Outcome {
+    let mut out = Outcome::default();
+    let Some((&sel, rest)) = data.split_first() else {
+        return out;
+    };
     let mut cfg = Config::new(TYPES[usize::from(sel & 0x0F) % TYPES.len()]);
     cfg.accept_legacy = sel & 0x80 != 0;
     if sel & 0x40 != 0 {
@@ -220,13 +299,7 @@ pub(crate) fn null_handshake_run(data: &[u8]) -> Outcome {
         cfg.max_msg_size = Some(4096);
     }
     cfg.handshake_frame_cap = 1024;
-    let mut chunks = Vec::new();
-    while let Some((&len, tail)) = rest.split_first() {
-        let n = usize::from(len).min(tail.len());
-        chunks.push((&tail[..n], usize::from(len % 7) + 1));
-        rest = &tail[n..];
-    }
-    if let Err(e) = drive(cfg, &chunks, true, &mut out) {
+    if let Err(e) = drive(cfg, &chunks_of(rest), true, &mut out) {
         out.error = error_kind(&e);
     }
     out

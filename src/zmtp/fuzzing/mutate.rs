@@ -458,7 +458,7 @@ pub(super) fn mutate(rng: &mut Prng, kind: Kind, base: &[u8], donor: &[u8]) -> V
     let rounds = 1 + rng.below(most);
     let mut v = base.to_vec();
     match kind {
-        Kind::Null if !rng.one_in(5) => {
+        Kind::Null | Kind::Plain if !rng.one_in(5) => {
             let (mut sel, mut wire, mut lens) = unwrap(&v);
             let (_, donor_wire, _) = unwrap(donor);
             for _ in 0..rounds {
@@ -475,7 +475,7 @@ pub(super) fn mutate(rng: &mut Prng, kind: Kind, base: &[u8], donor: &[u8]) -> V
             // Chunk size and limit, same frames.
             v[0] = decoder_sel(v[0] % 3, rng.below(4) as u8, rng.below(16) as u8);
         }
-        Kind::Null => {
+        Kind::Null | Kind::Plain | Kind::Curve => {
             for _ in 0..rounds {
                 mutate_bytes(rng, &mut v, donor);
             }

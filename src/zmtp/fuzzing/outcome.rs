@@ -34,6 +34,10 @@ pub(super) fn error_kind(e: &crate::zmtp::Error) -> u16 {
             "ERROR" => 8,
             "PING" => 9,
             "command" => 10,
+            "HELLO" => 20,
+            "WELCOME" => 21,
+            "INITIATE" => 22,
+            "MESSAGE" => 28,
             _ => 11,
         },
         E::UnexpectedCommand => 12,
@@ -44,6 +48,13 @@ pub(super) fn error_kind(e: &crate::zmtp::Error) -> u16 {
         E::HandshakeTimeout => 17,
         E::HeartbeatTimeout => 18,
         E::NotReady => 19,
+        E::AuthFailed(_) => 23,
+        E::ZapProtocol { .. } => 24,
+        E::ZapUnavailable => 25,
+        E::Cryptographic => 26,
+        E::UnexpectedZapReply => 27,
+        E::InvalidSequence => 29,
+        E::KeyExchange => 30,
     }
 }
 
@@ -76,6 +87,7 @@ pub(super) const SEEN_TIMER_OUTPUT: u32 = 1 << 9;
 pub(super) const SEEN_TIMER_ERROR: u32 = 1 << 10;
 pub(super) const SEEN_METADATA: u32 = 1 << 11;
 pub(super) const SEEN_ROUTING_ID: u32 = 1 << 12;
+pub(super) const SEEN_ZAP: u32 = 1 << 13;
 
 pub(super) fn clamp32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)

@@ -1,5 +1,5 @@
 //! The seed corpus: valid inputs per target (greetings 3.0/3.1/2.0/1.0,
-//! NULL handshakes for every socket type with metadata, frame sequences)
+//! NULL and PLAIN handshakes for every socket type, frame sequences)
 //! and edge cases the mutations start from.
 
 use crate::zmtp::command::write_property;
@@ -185,6 +185,103 @@ pub(super) fn seeds(kind: Kind) -> Vec<Vec<u8>> {
             push_frame(&mut w, Framing::V1, 0, b"end", false);
             out.push(wrap(0x81, &w, &mut rng, 3));
         }
+        Kind::Plain => {
+            let hello = frame(COMMAND, &cmd(b"HELLO", b"\x05admin\x06secret"), false);
+            let welcome = frame(COMMAND, &cmd(b"WELCOME", b""), false);
+            for (i, peer) in PEER_OF.iter().enumerate() {
+                let pubsub = matches!(i, 1 | 9);
+                let mut props = Vec::new();
+                write_property(&mut props, b"Socket-Type", peer);
+                write_property(&mut props, b"X-Peer", b"fuzz");
+                // We are the server: the peer sends HELLO, then INITIATE.
+                let mut w = greeting_v3(3, 1, "PLAIN", false);
+                w.extend(hello.clone());
+                w.extend(frame(COMMAND, &cmd(b"INITIATE", &props), false));
+                w.extend(traffic(&mut rng, pubsub, false));
+                out.push(wrap(0x10 | i as u8, &w, &mut rng, 255));
+                // We are the client: the server sends WELCOME, then READY.
+                let mut w = greeting_v3(3, 1, "PLAIN", true);
+                w.extend(welcome.clone());
+                w.extend(frame(COMMAND, &cmd(b"READY", &props), false));
+                w.extend(traffic(&mut rng, pubsub, i % 3 == 0));
+                out.push(wrap(i as u8 | 0xE0, &w, &mut rng, 64));
+            }
+            // Every ZAP answer, for a DEALER server.
+            for pick in 0..8u8 {
+                let mut w = greeting_v3(3, 1, "PLAIN", false);
+                w.extend(hello.clone());
+                w.extend(frame(
+                    COMMAND,
+                    &cmd(b"INITIATE", &cmd_props(b"DEALER")),
+                    false,
+                ));
+                w.extend(frame(0, b"after", false));
+                out.push(wrap(pick << 5 | 0x15, &w, &mut rng, 16));
+            }
+            // Out of order, malformed, refused, or the wrong mechanism.
+            let g = greeting_v3(3, 1, "PLAIN", false);
+            for extra in [
+                frame(COMMAND, &cmd(b"HELLO", b"\x05adm"), false),
+                frame(COMMAND, &cmd(b"HELLO", b"\x00\x00trailing"), false),
+                frame(COMMAND, &cmd(b"INITIATE", &cmd_props(b"DEALER")), false),
+                frame(COMMAND, &cmd(b"READY", &cmd_props(b"DEALER")), false),
+                frame(0, b"data first", false),
+            ] {
+                let mut w = g.clone();
+                w.extend(extra);
+                out.push(wrap(0x15, &w, &mut rng, 255));
+            }
+            let gs = greeting_v3(3, 1, "PLAIN", true);
+            for extra in [
+                frame(COMMAND, &cmd(b"WELCOME", b"x"), false),
+                frame(COMMAND, &cmd(b"ERROR", b"\x03400"), false),
+                // libzmq's PLAIN ERROR (0x5E "RROR").
+                frame(COMMAND, b"\x5eRROR\x03400", false),
+                frame(COMMAND, &cmd(b"READY", &cmd_props(b"ROUTER")), false),
+            ] {
+                let mut w = gs.clone();
+                w.extend(extra);
+                out.push(wrap(0x05, &w, &mut rng, 255));
+            }
+            let mut w = greeting_v3(3, 1, "NULL", false);
+            w.extend(ready(b"DEALER", None, &[]));
+            out.push(wrap(0x15, &w, &mut rng, 255));
+        }
+        Kind::Curve => {
+            // Every role, pair and option with a clean stream; then one op
+            // of each kind at offsets inside the greeting, HELLO/WELCOME,
+            // INITIATE/READY and the first MESSAGEs.
+            for sel in 0..=255u8 {
+                if sel % 5 == 0 {
+                    out.push(vec![sel]);
+                }
+            }
+            for (k, at) in [
+                (0u8, 70u16),
+                (0, 150),
+                (0, 300),
+                (0, 500),
+                (1, 100),
+                (2, 280),
+                (3, 64),
+                (4, 200),
+                (5, 10),
+                (0, 12),
+                (2, 420),
+            ] {
+                for sel in [0u8, 1, 0x41, 0x12] {
+                    let [hi, lo] = at.to_be_bytes();
+                    out.push(vec![sel, k, hi, lo, 0x21]);
+                }
+            }
+        }
     }
     out
+}
+
+/// A property list with just a Socket-Type.
+fn cmd_props(socket: &[u8]) -> Vec<u8> {
+    let mut props = Vec::new();
+    write_property(&mut props, b"Socket-Type", socket);
+    props
 }

@@ -1,8 +1,11 @@
-//! The three bodies as the stable fuzzer sees them: names, runners and
+//! The bodies as the stable fuzzer sees them: names, runners and
 //! input layouts.
 
 use super::prng::Prng;
-use super::{decoder_run, greeting_run, null_handshake_run, Outcome};
+use super::{
+    curve_handshake_run, decoder_run, greeting_run, null_handshake_run, plain_handshake_run,
+    Outcome,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -12,6 +15,11 @@ pub(super) enum Kind {
     Greeting,
     /// Byte 0 selects the socket; then `[len] bytes` chunks.
     Null,
+    /// Byte 0 selects role, socket and ZAP answer; then `[len]` chunks.
+    Plain,
+    /// Byte 0 selects roles and options; then 4-byte ops on an honest
+    /// CURVE peer's stream.
+    Curve,
 }
 
 pub(super) struct Target {
@@ -21,7 +29,7 @@ pub(super) struct Target {
 }
 
 /// Named as the cargo-fuzz targets under `fuzz/`.
-pub(super) const TARGETS: [Target; 3] = [
+pub(super) const TARGETS: [Target; 5] = [
     Target {
         name: "zmtp_decoder",
         kind: Kind::Decoder,
@@ -36,6 +44,16 @@ pub(super) const TARGETS: [Target; 3] = [
         name: "zmtp_null_handshake",
         kind: Kind::Null,
         run: null_handshake_run,
+    },
+    Target {
+        name: "zmtp_plain_handshake",
+        kind: Kind::Plain,
+        run: plain_handshake_run,
+    },
+    Target {
+        name: "zmtp_curve_handshake",
+        kind: Kind::Curve,
+        run: curve_handshake_run,
     },
 ];
 

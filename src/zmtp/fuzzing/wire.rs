@@ -125,7 +125,7 @@ pub(super) fn parse(kind: Kind, wire: &[u8]) -> Parsed {
             };
             (1, f)
         }
-        Kind::Greeting | Kind::Null => split_head(wire),
+        Kind::Greeting | Kind::Null | Kind::Plain | Kind::Curve => split_head(wire),
     };
     let head_len = head_len.min(wire.len());
     let mut frames = Vec::new();

@@ -1,11 +1,63 @@
 //! Security mechanisms: the command exchange between the greeting and the
-//! first message. Only NULL (RFC 23) exists so far; PLAIN and CURVE slot in
-//! as further variants of `Mechanism` with the same two entry points
-//! (`start` when our greeting is out, `on_command` per handshake command).
-//! CURVE will also need a per-frame encode/decode hook after the handshake;
-//! that hook does not exist yet.
+//! first message, and (for CURVE) what happens to every frame after it.
+//! Sans-I/O like the rest of `zmtp`: no clock, no I/O, no unsafe.
+//!
+//! # Shape
+//!
+//! A [`crate::zmtp::Connection`] owns one `Box<dyn Mechanism>`, made by
+//! [`new`] from [`Security`] (which mechanism, client or server role,
+//! credentials, ZAP settings; filled from socket options) and [`Local`]
+//! (our socket type, routing id and READY/INITIATE property list). The
+//! connection calls, all on the I/O thread:
+//!
+//! 1. `start(out)` once our greeting is queued: queue the first commands
+//!    (NULL: READY; PLAIN/CURVE client: HELLO; a server waits).
+//! 2. `on_command(cmd, out)` per handshake command from the peer (one
+//!    command frame, MORE clear; name and data already split, libzmq's
+//!    PLAIN ERROR spelling read as ERROR: `command::parse_handshake`).
+//! 3. `on_zap(answer, out)` once after a step returned [`Step::Zap`].
+//!
+//! Each returns a [`Step`]:
+//! - `Continue`: wait for the peer's next command.
+//! - `Zap(request)`: ask the ZAP handler (RFC 27). The connection pauses (it
+//!   decodes nothing more; the handshake timer keeps running) and hands the
+//!   request to the engine as `Event::ZapRequest`. The engine fills in
+//!   `request.address`, sends `request.frames()` to the handler bound at
+//!   `inproc://zeromq.zap.01` in the socket's context without blocking, and
+//!   feeds the answer back with `Connection::zap_reply`: the reply's frames
+//!   (parsed and checked by [`zap::parse_reply`]; a malformed reply is
+//!   `Error::ZapProtocol`), or `None` when no handler is bound. The
+//!   mechanism decides what "no handler" means (libzmq 4.3.5: NULL and
+//!   CURVE go on without ZAP unless ZAP_ENFORCE_DOMAIN is set, PLAIN
+//!   fails); [`zap::verdict`] applies a reply's status (200 accepts, 300
+//!   fails silently, 400/500 queue ERROR "400"/"500" and fail).
+//! - `Done(peer)`: the handshake is complete. `peer` has the peer's
+//!   properties, and after ZAP the reply's metadata and `User-Id` in
+//!   `peer.zap_metadata`.
+//!
+//! `Err` is final, as everywhere in `zmtp`: queue ERROR first where the
+//! protocol wants one (`send_error`), then return the error. The engine
+//! flushes what was queued and closes.
+//!
+//! After `Done`, a mechanism whose `wraps_frames()` is true (CURVE) sees
+//! every frame both ways, data and commands (PING, SUBSCRIBE, ...) alike:
+//! `encode(flags, parts, out)` appends to `out` the body of the command
+//! frame sent in place of one frame whose wire flags are `flags` (`MORE`,
+//! `COMMAND`) and whose body is the concatenation of `parts` (CURVE:
+//! `\x07MESSAGE`, nonce, box); `decode(body)` turns a received frame's body
+//! back into (flags, body), which the connection then handles as if it had
+//! arrived unwrapped. A received frame without the COMMAND flag never
+//! reaches `decode` (`UnexpectedCommand`). `frame_overhead()` is how much
+//! larger a wrapped frame is than what it wraps, so that MAXMSGSIZE limits
+//! messages, not their wrapping.
+//!
+//! Adding a mechanism: a file here implementing [`Mechanism`], a
+//! [`MechanismKind`] variant, and one arm in [`new`].
 
+pub mod curve;
 pub(crate) mod null;
+pub(crate) mod plain;
+pub(crate) mod zap;
 
 use super::command::{self, Command, Properties};
 use super::encoder::Encoder;
@@ -15,18 +67,36 @@ use super::greeting::{self, MECHANISM_LEN};
 use super::socket_type;
 use crate::msg::Metadata;
 
-/// Which mechanism a connection uses.
+// The flags `encode`/`decode` speak, for mechanisms that wrap frames.
+#[allow(unused_imports)]
+pub(crate) use super::frame::{COMMAND, MORE};
+pub use zap::{ZapReply, ZapRequest};
+
+/// Which mechanism a connection uses (ZMQ_MECHANISM's values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MechanismKind {
     #[default]
     Null,
+    Plain,
+    Curve,
 }
 
 impl MechanismKind {
-    /// The name in the greeting.
+    /// The name in the greeting (and in ZAP requests).
     pub fn name(self) -> &'static str {
         match self {
             MechanismKind::Null => "NULL",
+            MechanismKind::Plain => "PLAIN",
+            MechanismKind::Curve => "CURVE",
+        }
+    }
+
+    /// ZMQ_NULL, ZMQ_PLAIN, ZMQ_CURVE.
+    pub fn option_value(self) -> i32 {
+        match self {
+            MechanismKind::Null => 0,
+            MechanismKind::Plain => 1,
+            MechanismKind::Curve => 2,
         }
     }
 
@@ -35,36 +105,152 @@ impl MechanismKind {
     }
 }
 
-/// A mechanism in progress.
-pub(crate) enum Mechanism {
-    Null(null::NullMechanism),
+/// Our side of an asymmetric mechanism (PLAIN, CURVE); NULL has none and
+/// uses `Client`. A server sends as-server = 1 in its greeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    #[default]
+    Client,
+    Server,
 }
 
-impl Mechanism {
-    /// `properties` is our READY/INITIATE property list (already encoded).
-    pub(crate) fn new(kind: MechanismKind, our_type: i32, properties: Vec<u8>) -> Mechanism {
-        match kind {
-            MechanismKind::Null => Mechanism::Null(null::NullMechanism::new(our_type, properties)),
-        }
+/// CURVE keys as raw 32-byte values (options accept Z85 too; converted
+/// before they get here). `server_key` is used by clients only; a server
+/// derives its public key from its secret key. The secret key is zeroed on
+/// drop.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct CurveKeys {
+    pub public_key: [u8; 32],
+    pub secret_key: curve::SecretBytes,
+    pub server_key: [u8; 32],
+}
+
+/// The security settings of a connection, from socket options.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Security {
+    pub kind: MechanismKind,
+    /// ZMQ_PLAIN_SERVER / ZMQ_CURVE_SERVER.
+    pub role: Role,
+    /// ZMQ_PLAIN_USERNAME / ZMQ_PLAIN_PASSWORD (client side).
+    pub plain_username: Vec<u8>,
+    pub plain_password: Vec<u8>,
+    pub curve: CurveKeys,
+    /// ZMQ_ZAP_DOMAIN. Non-empty: NULL consults ZAP too.
+    pub zap_domain: Vec<u8>,
+    /// ZMQ_ZAP_ENFORCE_DOMAIN: with no ZAP handler bound, fail instead of
+    /// going on without authentication.
+    pub zap_enforce_domain: bool,
+}
+
+impl Security {
+    /// Whether the greeting's as-server bit is set.
+    pub fn as_server(&self) -> bool {
+        self.kind != MechanismKind::Null && self.role == Role::Server
     }
 
-    /// Queues the commands we send first (called once our greeting is out).
-    pub(crate) fn start(&mut self, enc: &mut Encoder) {
-        match self {
-            Mechanism::Null(m) => m.start(enc),
-        }
+    /// libzmq's `zap_enabled`: a ZAP handler may be asked. ZMTP 1.0/2.0
+    /// peers are refused then (they cannot be authenticated).
+    pub fn zap_enabled(&self) -> bool {
+        self.kind != MechanismKind::Null || !self.zap_domain.is_empty()
+    }
+}
+
+// Credentials stay out of logs.
+impl std::fmt::Debug for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Security")
+            .field("kind", &self.kind)
+            .field("role", &self.role)
+            .field(
+                "plain_username",
+                &String::from_utf8_lossy(&self.plain_username),
+            )
+            .field("zap_domain", &String::from_utf8_lossy(&self.zap_domain))
+            .field("zap_enforce_domain", &self.zap_enforce_domain)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a mechanism knows about our own socket.
+#[derive(Debug, Clone)]
+pub(crate) struct Local {
+    pub socket_type: i32,
+    /// ZMQ_ROUTING_ID (sent in ZAP requests as the identity, as libzmq).
+    pub routing_id: Vec<u8>,
+    /// Our READY/INITIATE property list, encoded: Socket-Type, Identity,
+    /// ZMQ_METADATA.
+    pub properties: Vec<u8>,
+}
+
+/// What the handshake needs next.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Step {
+    /// Wait for the peer's next command.
+    Continue,
+    /// Ask the ZAP handler; `on_zap` gets the answer.
+    Zap(ZapRequest),
+    /// The handshake is complete.
+    Done(PeerInfo),
+}
+
+/// The ZAP handler's answer as the mechanism sees it.
+#[derive(Debug)]
+pub(crate) enum ZapAnswer {
+    /// Nothing is bound at inproc://zeromq.zap.01.
+    NoHandler,
+    /// A well-formed reply.
+    Reply(ZapReply),
+}
+
+/// A security mechanism in progress. See the module documentation.
+pub(crate) trait Mechanism: Send {
+    /// Our greeting is queued: queue what we send first.
+    fn start(&mut self, out: &mut Encoder) -> Result<Step, Error>;
+
+    /// One handshake command from the peer.
+    fn on_command(&mut self, cmd: Command<'_>, out: &mut Encoder) -> Result<Step, Error>;
+
+    /// The answer to the `Step::Zap` this mechanism returned.
+    fn on_zap(&mut self, answer: ZapAnswer, out: &mut Encoder) -> Result<Step, Error> {
+        let _ = (answer, out);
+        Err(Error::UnexpectedCommand)
     }
 
-    /// Handles one handshake command; `Some` when the handshake is complete.
-    /// May queue commands (e.g. ERROR on a socket type mismatch).
-    pub(crate) fn on_command(
-        &mut self,
-        cmd: Command<'_>,
-        enc: &mut Encoder,
-    ) -> Result<Option<PeerInfo>, Error> {
-        match self {
-            Mechanism::Null(m) => m.on_command(cmd, enc),
-        }
+    /// Whether frames after the handshake go through `encode`/`decode`.
+    fn wraps_frames(&self) -> bool {
+        false
+    }
+
+    /// Bytes a wrapped frame's body has beyond the frame it wraps.
+    fn frame_overhead(&self) -> u64 {
+        0
+    }
+
+    /// Appends to `out` the command body that carries one frame (`flags`:
+    /// `MORE`/`COMMAND`; body: `parts` concatenated). Only called when
+    /// `wraps_frames()`.
+    fn encode(&mut self, flags: u8, parts: &[&[u8]], out: &mut Vec<u8>) -> Result<(), Error> {
+        let _ = (flags, parts, out);
+        Err(Error::UnexpectedCommand)
+    }
+
+    /// The frame carried by a received command body: (flags, body). Only
+    /// called when `wraps_frames()`.
+    fn decode(&mut self, body: &[u8]) -> Result<(u8, Vec<u8>), Error> {
+        let _ = body;
+        Err(Error::UnexpectedCommand)
+    }
+}
+
+/// Makes the mechanism `security` asks for.
+pub(crate) fn new(security: &Security, local: Local) -> Box<dyn Mechanism> {
+    match security.kind {
+        MechanismKind::Null => Box::new(null::NullMechanism::new(local, security)),
+        MechanismKind::Plain => match security.role {
+            Role::Client => Box::new(plain::PlainClient::new(local, security)),
+            Role::Server => Box::new(plain::PlainServer::new(local, security)),
+        },
+        MechanismKind::Curve => curve::new(security, local),
     }
 }
 
@@ -109,17 +295,41 @@ pub(crate) fn peer_from_properties(
         socket_type,
         routing_id,
         metadata,
+        zap_metadata: Metadata::new(),
         major: 3,
         minor: 0,
     })
 }
 
-/// The READY reason we send when the peer's Socket-Type does not fit.
+/// As [`peer_from_properties`], queuing ERROR "Invalid socket type" when
+/// the Socket-Type does not fit (as libzmq).
+pub(crate) fn check_peer(
+    our_type: i32,
+    data: &[u8],
+    label: &'static str,
+    out: &mut Encoder,
+) -> Result<PeerInfo, Error> {
+    let r = peer_from_properties(our_type, data, label);
+    if r == Err(Error::SocketTypeMismatch) {
+        send_error(out, SOCKET_TYPE_REASON);
+    }
+    r
+}
+
+/// The ERROR reason we send when the peer's Socket-Type does not fit.
 pub(crate) const SOCKET_TYPE_REASON: &str = "Invalid socket type";
 
 /// Queues an ERROR command.
 pub(crate) fn send_error(enc: &mut Encoder, reason: &str) {
     enc.command(command::ERROR, &[&command::error_data(reason)]);
+}
+
+/// The error for a peer's ERROR command (a malformed one is malformed).
+pub(crate) fn peer_error(data: &[u8]) -> Error {
+    match command::parse_error(data) {
+        Ok(reason) => Error::PeerError(reason),
+        Err(e) => e,
+    }
 }
 
 #[cfg(test)]
@@ -188,5 +398,21 @@ mod tests {
             peer_from_properties(REP, &p, "READY"),
             Err(Error::MalformedCommand { command: "READY" })
         );
+    }
+
+    #[test]
+    fn security_flags_and_secrets() {
+        let mut s = Security::default();
+        assert!(!s.as_server() && !s.zap_enabled());
+        s.role = Role::Server;
+        assert!(!s.as_server(), "NULL never claims the server role");
+        s.zap_domain = b"global".to_vec();
+        assert!(s.zap_enabled());
+        s.kind = MechanismKind::Plain;
+        s.plain_password = b"hunter2".to_vec();
+        assert!(s.as_server());
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(MechanismKind::Curve.option_value(), 2);
+        assert_eq!(MechanismKind::Plain.name(), "PLAIN");
     }
 }
