@@ -351,12 +351,20 @@ pub unsafe extern "C" fn zmq_recviov(
         }
         // SAFETY: checked non-null.
         let max = unsafe { *count };
+        if max == 0 {
+            return Err(Errno::EINVAL);
+        }
         let mut n = 0usize;
         while n < max {
             let msg = match sock.recv(flags) {
                 Ok(m) => m,
-                Err(e) if n == 0 => return Err(e),
-                Err(_) => break,
+                Err(e) => {
+                    // As libzmq: -1 with errno, `*count` says how many
+                    // frames were stored (and are the caller's to free).
+                    // SAFETY: checked non-null.
+                    unsafe { *count = n };
+                    return Err(e);
+                }
             };
             // SAFETY: malloc of the message size (at least 1 so it's non-NULL).
             let p = unsafe { libc::malloc(msg.len().max(1)) };

@@ -56,6 +56,8 @@ pub enum EndReason {
     Displaced,
     /// The socket gave up on this peer for stalling (stalled-peer eviction).
     Evicted,
+    /// A STREAM socket hung up on this peer ([routing id, empty]).
+    HungUp,
 }
 
 pub enum Origin {
@@ -248,6 +250,7 @@ impl Session {
             handshake_frame_cap: o.handshake_frame_cap.or(max_msg).unwrap_or(u64::MAX),
             metadata: o.metadata.clone(),
             accept_legacy: o.accept_legacy,
+            strict_ping: o.strict_ping,
             handshake_ivl: ms(o.handshake_ivl),
             heartbeat_ivl: ms(o.heartbeat_ivl),
             heartbeat_ttl: ms(o.heartbeat_ttl),
@@ -542,7 +545,7 @@ impl Session {
         }
         if self.conn.as_ref().is_some_and(|c| c.codec.close_due()) {
             // A STREAM socket hung up on this peer.
-            return Some(EndReason::Eof);
+            return Some(EndReason::HungUp);
         }
         None
     }
@@ -731,8 +734,14 @@ impl Session {
                 })));
             self.pipe = Some(mine);
         }
+        let stream = self.is_stream();
         if let Some(p) = &mut self.pipe {
             p.out.write(intro);
+            if stream {
+                // STREAM's connect notification: an empty frame (data
+                // frames never are); the socket drops it if NOTIFY is off.
+                p.out.write(Msg::new());
+            }
             p.out.flush();
             if self.connected_before {
                 p.out.signal_reader(crate::pipe::PipeEvent::Hiccup);
@@ -801,11 +810,18 @@ impl Session {
         }
     }
 
+    fn is_stream(&self) -> bool {
+        self.opts.socket_type == crate::consts::ZMQ_STREAM
+    }
+
     /// The connection is gone: keep the pipe (connect) or give it up (accepted).
     fn connection_ended(&mut self, reg: &Registry, reason: EndReason, now: Instant) {
+        let hung_up = matches!(reason, EndReason::HungUp);
+        let mut was_up = false;
         if let Some(mut c) = self.conn.take() {
             c.stream.deregister(reg);
             let fd = c.fd();
+            was_up = c.handshaken;
             if c.connecting {
                 // Never established: only the socket is gone.
                 self.event(ZMQ_EVENT_CLOSED, fd);
@@ -824,18 +840,29 @@ impl Session {
                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
                             e.raw_os_error().unwrap_or(libc::EIO) as u32,
                         ),
-                        _ => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0),
+                        // The peer closed: libzmq reads that as EPIPE.
+                        _ => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EPIPE as u32),
                     }
                 }
-                self.event(ZMQ_EVENT_DISCONNECTED, fd);
+                if !hung_up {
+                    // As libzmq: a STREAM hanging up ends the connection
+                    // without a DISCONNECTED event.
+                    self.event(ZMQ_EVENT_DISCONNECTED, fd);
+                }
             }
         }
         // A message half received never reaches the socket.
         self.pending_in = None;
         self.inbound.release(&self.socket.stats, self.key);
         self.read_retry_at = None;
+        let notify_stream = was_up && !hung_up && self.is_stream();
         if let Some(p) = &mut self.pipe {
             p.out.rollback();
+            if notify_stream {
+                // STREAM's disconnect notification (one per connection,
+                // past the HWM so it is never lost).
+                p.out.write(Msg::new());
+            }
             p.out.flush();
         }
         if self.out_mid_message {
@@ -847,6 +874,15 @@ impl Session {
                 if let Some(mut p) = self.pipe.take() {
                     p.close();
                 }
+                self.closing = Some(Some(now));
+            }
+            Origin::Connect { .. } if hung_up => {
+                // The socket is done with this peer (libzmq ends the
+                // session): no reconnect.
+                if let Some(mut p) = self.pipe.take() {
+                    p.close();
+                }
+                self.reconnect_at = None;
                 self.closing = Some(Some(now));
             }
             Origin::Connect { .. } => {

@@ -83,6 +83,8 @@ pub struct Options {
     pub socket_budget: u64,
     /// Rampart: accept ZMTP 1.0/2.0 peers.
     pub accept_legacy: bool,
+    /// An over-long PING context is a protocol error (else truncated).
+    pub strict_ping: bool,
 }
 
 fn int(v: &[u8]) -> ZResult<i32> {
@@ -188,6 +190,7 @@ impl Options {
             subscription_memory: d.subscription_memory,
             socket_budget: d.socket_budget,
             accept_legacy: d.accept_legacy,
+            strict_ping: d.strict_ping,
         }
     }
 
@@ -380,9 +383,10 @@ impl Options {
     }
 
     /// Whether a connect gets its pipe only once connected (and loses it on
-    /// disconnect): ZMQ_IMMEDIATE, and STREAM, whose peers are connections.
+    /// disconnect): ZMQ_IMMEDIATE. Otherwise (STREAM too, as in libzmq) the
+    /// pipe exists from zmq_connect on and survives reconnects.
     pub fn pipe_per_connection(&self) -> bool {
-        self.immediate || self.socket_type == ZMQ_STREAM
+        self.immediate
     }
 
     /// The options that shape TCP sockets.

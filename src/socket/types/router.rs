@@ -73,18 +73,20 @@ impl Router {
             None => self.ids.generate(),
         };
         self.ids.insert(rid, id);
-        if self.probe {
-            if let Some(p) = pipes.get(id) {
-                p.write(Msg::new());
-                p.flush();
-            }
-        }
         true
     }
 }
 
 impl Pattern for Router {
     fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, _: &Options) {
+        if self.probe {
+            // The probe goes first on every new pipe, whether or not the
+            // peer is known yet (a connect's pipe exists before its peer).
+            if let Some(p) = pipes.get(id) {
+                p.write(Msg::new());
+                p.flush();
+            }
+        }
         self.identify(pipes, id);
         self.fq.attach(id);
     }

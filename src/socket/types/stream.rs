@@ -2,6 +2,11 @@
 //! a message [routing id, data] is written to that peer as bytes, and
 //! [routing id, empty] hangs up. With STREAM_NOTIFY (on by default) a
 //! connection and a disconnection each show up as [routing id, empty].
+//!
+//! As in libzmq, a pipe lives as long as its session: a connect's pipe (and
+//! routing id) exists from zmq_connect on and survives reconnects, so the
+//! notifications are empty frames the session puts in the pipe when a
+//! connection starts and ends; data frames are never empty.
 
 use super::flag;
 use crate::consts::*;
@@ -9,7 +14,7 @@ use crate::errno::{Errno, ZResult};
 use crate::msg::Msg;
 use crate::pipe::Room;
 use crate::socket::fq::FairQueue;
-use crate::socket::options::Options;
+use crate::socket::options::{OptValue, Options};
 use crate::socket::pattern::Pattern;
 use crate::socket::pipes::{PipeId, PipeSet};
 use std::collections::VecDeque;
@@ -19,13 +24,17 @@ use super::ids::RoutingIds;
 pub struct Stream {
     fq: FairQueue,
     ids: RoutingIds,
-    /// Frames ready for the application: notifications and the data frame
-    /// behind a routing id already handed out.
+    /// Frames ready for the application: the data frame behind a routing
+    /// id handed out (or both, prefetched by `has_in`).
     ready: VecDeque<Msg>,
     /// Where the data frame being sent goes (None = unknown peer, dropped).
     out: Option<PipeId>,
     send_more: bool,
     notify: bool,
+    /// The last routing id generated for a peer: libzmq stores it as the
+    /// socket's ZMQ_ROUTING_ID, which is how a connecting STREAM learns the
+    /// id of the peer it just connected to.
+    last_generated: Option<Vec<u8>>,
 }
 
 impl Stream {
@@ -37,14 +46,31 @@ impl Stream {
             out: None,
             send_more: false,
             notify: true,
+            last_generated: None,
         }
     }
 
-    fn push_pair(&mut self, rid: &[u8], body: Msg) {
-        let mut idf = Msg::from_slice(rid);
-        idf.set_more(true);
-        self.ready.push_back(idf);
-        self.ready.push_back(body);
+    /// Moves the next frame from a peer into `ready` as [routing id, data].
+    /// Frames from peers we hung up on, and notifications when they are
+    /// off, are dropped on the way. Returns whether `ready` has a frame.
+    fn fetch(&mut self, pipes: &mut PipeSet) -> bool {
+        while self.ready.is_empty() {
+            let Ok((mut m, pid)) = self.fq.recv_from(pipes) else {
+                return false;
+            };
+            let Some(rid) = self.ids.id(pid) else {
+                continue; // we hung up on it: what it still sent is dropped
+            };
+            if m.is_empty() && !self.notify {
+                continue;
+            }
+            let mut idf = Msg::from_slice(rid);
+            idf.set_more(true);
+            m.set_more(false);
+            self.ready.push_back(idf);
+            self.ready.push_back(m);
+        }
+        true
     }
 }
 
@@ -53,22 +79,19 @@ impl Pattern for Stream {
         let named = pipes.get(id).and_then(|p| p.connect_routing_id.clone());
         let rid = match named {
             Some(rid) if self.ids.pipe(&rid).is_none() => rid,
-            _ => self.ids.generate(),
+            _ => {
+                let rid = self.ids.generate();
+                self.last_generated = Some(rid.clone());
+                rid
+            }
         };
-        self.ids.insert(rid.clone(), id);
+        self.ids.insert(rid, id);
         self.fq.attach(id);
-        if self.notify {
-            self.push_pair(&rid, Msg::new());
-        }
     }
 
     fn detach(&mut self, _: &mut PipeSet, id: PipeId) {
         self.fq.detach(id);
-        if let Some(rid) = self.ids.remove_pipe(id) {
-            if self.notify {
-                self.push_pair(&rid, Msg::new());
-            }
-        }
+        self.ids.remove_pipe(id);
         if self.out == Some(id) {
             self.out = None;
         }
@@ -98,12 +121,15 @@ impl Pattern for Stream {
         data.set_more(false);
         let hang_up = data.is_empty();
         if let Some(p) = self.out.and_then(|pid| pipes.get(pid)) {
+            // An empty frame travels too: the session closes the
+            // connection once everything before it is written.
             p.write(data);
             p.flush();
         }
         if hang_up {
             // We hung up: the peer is gone for us now, and (as in libzmq)
-            // no disconnect notification follows.
+            // no disconnect notification follows. The pipe goes when its
+            // session ends.
             if let Some(pid) = self.out {
                 self.ids.remove_pipe(pid);
             }
@@ -114,20 +140,16 @@ impl Pattern for Stream {
     }
 
     fn recv(&mut self, pipes: &mut PipeSet, _: &Options) -> ZResult<Msg> {
-        if let Some(m) = self.ready.pop_front() {
-            return Ok(m);
+        if self.fetch(pipes) {
+            if let Some(m) = self.ready.pop_front() {
+                return Ok(m);
+            }
         }
-        let (mut m, pid) = self.fq.recv_from(pipes)?;
-        let rid = self.ids.id(pid).map(<[u8]>::to_vec).unwrap_or_default();
-        m.set_more(false);
-        let mut idf = Msg::from_vec(rid);
-        idf.set_more(true);
-        self.ready.push_back(m);
-        Ok(idf)
+        Err(Errno::EAGAIN)
     }
 
     fn has_in(&mut self, pipes: &mut PipeSet) -> bool {
-        !self.ready.is_empty() || self.fq.has_in(pipes)
+        self.fetch(pipes)
     }
 
     fn has_out(&mut self, _: &mut PipeSet) -> bool {
@@ -143,8 +165,21 @@ impl Pattern for Stream {
     fn set_option(&mut self, _: &mut PipeSet, opt: i32, val: &[u8], _: &Options) -> ZResult<()> {
         match opt {
             ZMQ_STREAM_NOTIFY => self.notify = flag(val)?,
+            ZMQ_ROUTING_ID => {
+                // The caller's own id wins until the next peer arrives; the
+                // generic options store it (EINVAL passes it on).
+                self.last_generated = None;
+                return Err(Errno::EINVAL);
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())
+    }
+
+    fn get_option(&self, opt: i32) -> ZResult<OptValue> {
+        match (opt, &self.last_generated) {
+            (ZMQ_ROUTING_ID, Some(rid)) => Ok(OptValue::Bin(rid.clone())),
+            _ => Err(Errno::EINVAL),
+        }
     }
 }
