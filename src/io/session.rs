@@ -13,8 +13,8 @@ use super::stream::Stream;
 use super::IoShared;
 use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECTED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED,
-    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, ZMQ_NULL,
     ZMQ_RAMPART_EVENT_BUDGET_EXCEEDED, ZMQ_RAMPART_EVENT_CONNECTION_REJECTED,
     ZMQ_RAMPART_EVENT_HANDSHAKE_TIMEOUT, ZMQ_RAMPART_EVENT_MSG_TOO_LARGE,
 };
@@ -415,11 +415,18 @@ impl Session {
             return;
         };
         let topts = self.opts.tcp_options();
+        // The fd of a socket opened for an attempt that failed at once.
+        let mut failed_fd = None;
         let attempt = match endpoint {
             Endpoint::Tcp(a) => transport::resolve_connect(a, &topts)
                 .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
                 .map(|s| (Stream::Tcp(s), true)),
-            Endpoint::Ipc(a) => transport::ipc_connect(a).map(|s| (Stream::Unix(s), false)),
+            Endpoint::Ipc(a) => transport::ipc_connect_reporting(a)
+                .map(|s| (Stream::Unix(s), false))
+                .map_err(|(e, fd)| {
+                    failed_fd = fd;
+                    e
+                }),
             Endpoint::Inproc(_) => return,
         };
         match attempt {
@@ -444,7 +451,13 @@ impl Session {
                 };
                 self.event(ev.0, ev.1);
             }
-            Err(_) => self.schedule_reconnect(now),
+            Err(_) => {
+                if let Some(fd) = failed_fd {
+                    // As libzmq: the socket it opened is closed again.
+                    self.event(ZMQ_EVENT_CLOSED, fd as u32);
+                }
+                self.schedule_reconnect(now)
+            }
         }
     }
 
@@ -828,20 +841,8 @@ impl Session {
             } else {
                 self.report_end(&reason, c.handshaken);
                 if !c.handshaken {
-                    match &reason {
-                        EndReason::Protocol(e) => match e.protocol_error_code() {
-                            Some(code) => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code),
-                            None => self.event(
-                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                                handshake_errno(e) as u32,
-                            ),
-                        },
-                        EndReason::Io(e) => self.event(
-                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                            e.raw_os_error().unwrap_or(libc::EIO) as u32,
-                        ),
-                        // The peer closed: libzmq reads that as EPIPE.
-                        _ => self.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EPIPE as u32),
+                    if let Some((ev, value)) = handshake_failure(&reason, self.opts.mechanism) {
+                        self.event(ev, value);
                     }
                 }
                 if !hung_up {
@@ -946,11 +947,51 @@ impl Session {
     }
 }
 
-/// The errno libzmq reports for a handshake that failed without a code.
-fn handshake_errno(e: &zmtp::Error) -> i32 {
-    match e {
-        zmtp::Error::HandshakeTimeout => libc::ETIMEDOUT,
-        _ => libc::EPROTO,
+/// The event libzmq reports for a connection that ended in its handshake,
+/// if any. Protocol errors are reported where libzmq signals them (the
+/// mechanism named in the greeting, unexpected or malformed commands); a
+/// NULL handshake whose READY is unreadable or names an unacceptable peer
+/// (socket type, identity, properties), an undecodable or oversized frame,
+/// and an ERROR from the peer end with DISCONNECTED alone, as in libzmq.
+/// Timeouts and I/O errors are NO_DETAIL with their errno.
+fn handshake_failure(reason: &EndReason, mechanism: i32) -> Option<(i32, u32)> {
+    use zmtp::Error as E;
+    let no_detail = |errno: i32| Some((ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u32));
+    match reason {
+        EndReason::Protocol(E::HandshakeTimeout) => no_detail(libc::ETIMEDOUT),
+        // A ZAP status code as the reason is an authentication failure.
+        EndReason::Protocol(e @ E::PeerError(_)) => e
+            .auth_status_code()
+            .map(|code| (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, code)),
+        EndReason::Protocol(
+            E::BadGreeting
+            | E::MalformedFrame
+            | E::HandshakeFrameTooLarge { .. }
+            | E::MessageTooLarge { .. },
+        ) => None,
+        EndReason::Protocol(
+            E::SocketTypeMismatch
+            | E::InvalidIdentity
+            | E::InvalidMetadata
+            | E::MalformedCommand { command: "READY" },
+        ) if mechanism == ZMQ_NULL => None,
+        // NULL takes only READY and ERROR: any other command, however
+        // malformed, is unexpected.
+        EndReason::Protocol(E::MalformedCommand { command: "command" })
+            if mechanism == ZMQ_NULL =>
+        {
+            Some((
+                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                zmtp::protocol_error::ZMTP_UNEXPECTED_COMMAND,
+            ))
+        }
+        EndReason::Protocol(e) => e
+            .protocol_error_code()
+            .map(|code| (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code)),
+        EndReason::Io(e) => no_detail(e.raw_os_error().unwrap_or(libc::EIO)),
+        // The peer closed: libzmq reads that as EPIPE.
+        EndReason::Eof => no_detail(libc::EPIPE),
+        _ => no_detail(0),
     }
 }
 
