@@ -715,7 +715,11 @@ impl Socket {
                 if let Some(a) = ipc {
                     transport::ipc_unlink(&a);
                 }
-                self.close_pipes_of(&r.given);
+                // Accepted connections' pipes carry the listener's resolved
+                // endpoint ("tcp://[::1]:5555", not "tcp://[::1]:*"): they
+                // go now, so nothing sent after zmq_unbind reaches us.
+                let endpoint = if r.bound { &r.resolved } else { &r.given };
+                self.close_pipes_of(endpoint);
             }
         }
     }
