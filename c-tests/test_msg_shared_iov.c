@@ -3,6 +3,9 @@
  *   function) and for both messages after zmq_msg_copy of a large one; 0
  *   for a buffer with a free function, a fresh message, a small copy;
  * - zmq_msg_get of an unknown property and zmq_msg_set are EINVAL;
+ * - ZMQ_SRCFD (deprecated): the fd of the tcp connection a received
+ *   message came in on (its peer is 127.0.0.1), -1/EINVAL for a message
+ *   that came from nowhere;
  * - zmq_sendiov: EINVAL for no iovecs or NULL; the caller's flags go on
  *   every part but the last, which never has SNDMORE (so ZMQ_SNDMORE makes
  *   one multipart message, 0 one message per iovec); returns the last
@@ -13,6 +16,9 @@
  *   is there. */
 #include "testutil.h"
 #include <sys/uio.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 static int freed;
 static void free_fn (void *data, void *hint)
@@ -139,12 +145,41 @@ static void test_iov (void *ctx)
     close_zero (pull);
 }
 
+static void test_srcfd (void *ctx)
+{
+    zmq_msg_t m;
+    TEST_OK (zmq_msg_init_size (&m, 8));
+    TEST_ERRNO (EINVAL, zmq_msg_get (&m, ZMQ_SRCFD));
+    TEST_OK (zmq_msg_close (&m));
+
+    char ep[256];
+    void *rep = zmq_socket (ctx, ZMQ_REP);
+    bind_ephemeral (rep, "tcp://127.0.0.1:*", ep, sizeof ep);
+    set_rcvtimeo (rep, 5000);
+    void *req = zmq_socket (ctx, ZMQ_REQ);
+    TEST_OK (zmq_connect (req, ep));
+    send_str (req, "hello", 0);
+    TEST_OK (zmq_msg_init (&m));
+    TEST_ASSERT_EQ_INT (5, zmq_msg_recv (&m, rep, 0));
+    int fd = zmq_msg_get (&m, ZMQ_SRCFD);
+    TEST_ASSERT (fd >= 0);
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    TEST_ASSERT_EQ_INT (0, getpeername (fd, (struct sockaddr *) &sa, &len));
+    TEST_ASSERT_EQ_INT (AF_INET, sa.sin_family);
+    TEST_ASSERT_EQ_INT (htonl (0x7f000001), sa.sin_addr.s_addr);
+    TEST_OK (zmq_msg_close (&m));
+    close_zero (req);
+    close_zero (rep);
+}
+
 int main (void)
 {
     test_watchdog (60);
     test_shared ();
     void *ctx = zmq_ctx_new ();
     test_iov (ctx);
+    test_srcfd (ctx);
     TEST_OK (zmq_ctx_term (ctx));
     return 0;
 }

@@ -714,6 +714,8 @@ impl Session {
             meta.set(k, v);
         }
         meta.set("Peer-Address", c.peer_address.as_bytes());
+        // libzmq's private property behind the deprecated ZMQ_SRCFD.
+        meta.set("__fd", c.fd().to_string().as_bytes());
         let intro = introduction(&info.routing_id, Some(Arc::new(meta)));
         self.reconnect_ivl = Duration::from_millis(self.opts.reconnect_ivl.max(0) as u64);
         if self.pipe.is_none() {
