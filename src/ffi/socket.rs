@@ -118,6 +118,11 @@ pub unsafe extern "C" fn zmq_getsockopt(
         // SAFETY: optval holds at least cap >= bytes.len() bytes.
         unsafe {
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), optval.cast::<u8>(), bytes.len());
+            if !exact && !matches!(v, OptValue::Bin(_) | OptValue::Str(_)) {
+                // A number read into a larger buffer (an int64_t for
+                // RCVMORE): libzmq zeroes the rest, so it reads as the value.
+                std::ptr::write_bytes(optval.cast::<u8>().add(bytes.len()), 0, cap - bytes.len());
+            }
             *optvallen = bytes.len();
         }
         Ok(0)
