@@ -1008,3 +1008,63 @@ fn jitter(max: Duration) -> Duration {
     h.write_u64(ms);
     Duration::from_millis(h.finish() % ms)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consts::ZMQ_PLAIN;
+    use zmtp::protocol_error::*;
+    use zmtp::Error as E;
+
+    fn failure(e: E, mechanism: i32) -> Option<(i32, u32)> {
+        handshake_failure(&EndReason::Protocol(e), mechanism)
+    }
+
+    #[test]
+    fn handshake_failures_as_libzmq_reports_them() {
+        const PROTO: i32 = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+        const NO_DETAIL: i32 = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+        let unexpected = Some((PROTO, ZMTP_UNEXPECTED_COMMAND));
+        assert_eq!(failure(E::UnexpectedCommand, ZMQ_NULL), unexpected);
+        let bad_name = E::MalformedCommand { command: "command" };
+        assert_eq!(failure(bad_name, ZMQ_NULL), unexpected);
+        let bad_error = E::MalformedCommand { command: "ERROR" };
+        assert_eq!(
+            failure(bad_error, ZMQ_NULL),
+            Some((PROTO, ZMTP_MALFORMED_COMMAND_ERROR))
+        );
+        assert_eq!(
+            failure(E::MechanismMismatch, ZMQ_NULL),
+            Some((PROTO, ZMTP_MECHANISM_MISMATCH))
+        );
+        // NULL: a READY libzmq cannot use ends with DISCONNECTED alone...
+        assert_eq!(failure(E::SocketTypeMismatch, ZMQ_NULL), None);
+        let bad_ready = E::MalformedCommand { command: "READY" };
+        assert_eq!(failure(bad_ready.clone(), ZMQ_NULL), None);
+        // ...while PLAIN and CURVE report its metadata.
+        assert_eq!(
+            failure(E::SocketTypeMismatch, ZMQ_PLAIN),
+            Some((PROTO, ZMTP_INVALID_METADATA))
+        );
+        assert_eq!(
+            failure(bad_ready, ZMQ_PLAIN),
+            Some((PROTO, ZMTP_MALFORMED_COMMAND_READY))
+        );
+        assert_eq!(failure(E::MalformedFrame, ZMQ_NULL), None);
+        assert_eq!(failure(E::MessageTooLarge { declared: 9 }, ZMQ_NULL), None);
+        assert_eq!(failure(E::PeerError("bye".into()), ZMQ_NULL), None);
+        assert_eq!(
+            failure(E::PeerError("400".into()), ZMQ_NULL),
+            Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400))
+        );
+        let timeout = Some((NO_DETAIL, libc::ETIMEDOUT as u32));
+        assert_eq!(failure(E::HandshakeTimeout, ZMQ_NULL), timeout);
+        let eof = Some((NO_DETAIL, libc::EPIPE as u32));
+        assert_eq!(handshake_failure(&EndReason::Eof, ZMQ_NULL), eof);
+        let reset = std::io::Error::from_raw_os_error(libc::ECONNRESET);
+        assert_eq!(
+            handshake_failure(&EndReason::Io(reset), ZMQ_NULL),
+            Some((NO_DETAIL, libc::ECONNRESET as u32))
+        );
+    }
+}
