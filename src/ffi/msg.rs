@@ -209,13 +209,13 @@ pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> 
         let m = unsafe { get(msg.cast_mut()) }?;
         match property {
             ZMQ_MORE => Ok(m.more() as c_int),
-            // Deprecated: the fd the message came in on (libzmq reads its
-            // private "__fd" property); -1 when there is none.
-            ZMQ_SRCFD => Ok(m
+            // The fd the message arrived on, kept in the connection's
+            // properties as libzmq does (EINVAL for a local message).
+            ZMQ_SRCFD => m
                 .metadata()
-                .and_then(|md| md.get("__fd"))
-                .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
-                .unwrap_or(-1)),
+                .and_then(|meta| meta.get("__fd"))
+                .and_then(|v| std::str::from_utf8(v).ok()?.parse::<c_int>().ok())
+                .ok_or(Errno::EINVAL),
             ZMQ_SHARED => Ok(m.is_shared() as c_int),
             _ => Err(Errno::EINVAL),
         }

@@ -133,7 +133,12 @@ pub unsafe extern "C" fn zmq_getsockopt(
         // must come out as that int).
         unsafe {
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), optval.cast::<u8>(), bytes.len());
-            std::ptr::write_bytes(optval.cast::<u8>().add(bytes.len()), 0, cap - bytes.len());
+            if !matches!(v, OptValue::Bin(_)) {
+                // libzmq zeroes the rest of a larger buffer for numbers
+                // (an int64_t read for RCVMORE reads as the value) and
+                // strings; binary values (ROUTING_ID) are copied as is.
+                std::ptr::write_bytes(optval.cast::<u8>().add(bytes.len()), 0, cap - bytes.len());
+            }
             *optvallen = bytes.len();
         }
         Ok(0)
@@ -367,12 +372,20 @@ pub unsafe extern "C" fn zmq_recviov(
         }
         // SAFETY: checked non-null.
         let max = unsafe { *count };
+        if max == 0 {
+            return Err(Errno::EINVAL);
+        }
         let mut n = 0usize;
         while n < max {
             let msg = match sock.recv(flags) {
                 Ok(m) => m,
-                Err(e) if n == 0 => return Err(e),
-                Err(_) => break,
+                Err(e) => {
+                    // As libzmq: -1 with errno, `*count` says how many
+                    // frames were stored (and are the caller's to free).
+                    // SAFETY: checked non-null.
+                    unsafe { *count = n };
+                    return Err(e);
+                }
             };
             // SAFETY: malloc of the message size (at least 1 so it's non-NULL).
             let p = unsafe { libc::malloc(msg.len().max(1)) };

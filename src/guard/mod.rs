@@ -56,6 +56,9 @@ pub struct Defaults {
     /// frame and size limits as ZMTP 3). Only `strict` refuses them: old
     /// clients such as Debian's JeroMQ 0.3 speak ZMTP 2.0.
     pub accept_legacy: bool,
+    /// Close a connection whose PING has over 16 bytes of context (RFC 37's
+    /// maximum); libzmq echoes the first 16.
+    pub strict_ping: bool,
     /// Connection admission per listener; 0 = no cap.
     pub max_connections: u64,
     pub max_connections_per_address: u64,
@@ -113,6 +116,7 @@ impl Defaults {
                 handshake_ivl: 30_000,
                 pipe_byte_cap: 0,
                 accept_legacy: true,
+                strict_ping: false,
                 max_connections: 0,
                 max_connections_per_address: 0,
                 max_handshakes: 0,
@@ -132,6 +136,7 @@ impl Defaults {
                 handshake_ivl: 10_000,
                 pipe_byte_cap: 32 * MIB,
                 accept_legacy: true,
+                strict_ping: true,
                 max_connections: (fd_soft_limit() / 2).clamp(1, 4096),
                 max_connections_per_address: 256,
                 max_handshakes: 256,
@@ -152,6 +157,7 @@ impl Defaults {
                 handshake_ivl: 5_000,
                 pipe_byte_cap: 8 * MIB,
                 accept_legacy: false,
+                strict_ping: true,
                 max_connections: (fd_soft_limit() / 2).clamp(1, 1024),
                 max_connections_per_address: 32,
                 max_handshakes: 64,
@@ -196,6 +202,9 @@ impl Defaults {
         }
         if let Some(v) = knob(&get, "RAMPART_ACCEPT_LEGACY", |n: u8| n <= 1) {
             d.accept_legacy = v == 1;
+        }
+        if let Some(v) = knob(&get, "RAMPART_STRICT_PING", |n: u8| n <= 1) {
+            d.strict_ping = v == 1;
         }
         if let Some(v) = knob(&get, "RAMPART_MAX_CONNECTIONS", |_: u64| true) {
             d.max_connections = v;
@@ -363,6 +372,13 @@ mod tests {
         assert!(d.ctx_budget <= usable_memory());
         assert_eq!((d.heartbeat_ivl, d.tcp_keepalive.on), (0, 1));
         assert_eq!((c.heartbeat_ivl, c.tcp_keepalive.on), (0, -1));
+        assert_eq!(
+            (c.strict_ping, d.strict_ping, s.strict_ping),
+            (false, true, true)
+        );
+        let p = with(&[("RAMPART_STRICT_PING", "0")]);
+        assert!(!p.strict_ping);
+        assert!(with(&[("RAMPART_STRICT_PING", "2")]).strict_ping);
         let k = with(&[
             ("RAMPART_TCP_KEEPALIVE", "0"),
             ("RAMPART_HEARTBEAT_IVL", "1000"),

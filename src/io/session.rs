@@ -61,6 +61,8 @@ pub enum EndReason {
     Evicted,
     /// The SOCKS5 proxy refused or broke the negotiation.
     Socks(transport::socks5::Error),
+    /// A STREAM socket hung up on this peer ([routing id, empty]).
+    HungUp,
 }
 
 pub enum Origin {
@@ -258,6 +260,7 @@ impl Session {
             metadata: o.metadata.clone(),
             // Legacy peers have no security handshake: NULL only (libzmq).
             accept_legacy: o.accept_legacy && o.mechanism == ZMQ_NULL,
+            strict_ping: o.strict_ping,
             handshake_ivl: ms(o.handshake_ivl),
             heartbeat_ivl: ms(o.heartbeat_ivl),
             heartbeat_ttl: ms(o.heartbeat_ttl),
@@ -425,6 +428,8 @@ impl Session {
         };
         let topts = self.opts.tcp_options();
         let mut socks = None;
+        // The fd of a socket opened for an attempt that failed at once.
+        let mut failed_fd = None;
         let attempt = match endpoint {
             // Through a SOCKS5 proxy: connect to it; the endpoint's host
             // is the proxy's to resolve.
@@ -438,7 +443,12 @@ impl Session {
             Endpoint::Tcp(a) => transport::resolve_connect(a, &topts)
                 .and_then(|(src, dst)| transport::tcp_connect(src, dst, &topts))
                 .map(|s| (Stream::Tcp(s), true)),
-            Endpoint::Ipc(a) => transport::ipc_connect(a).map(|s| (Stream::Unix(s), false)),
+            Endpoint::Ipc(a) => transport::ipc_connect_reporting(a)
+                .map(|s| (Stream::Unix(s), false))
+                .map_err(|(e, fd)| {
+                    failed_fd = fd;
+                    e
+                }),
             Endpoint::Inproc(_) => return,
         };
         match attempt {
@@ -464,7 +474,13 @@ impl Session {
                 };
                 self.event(ev.0, ev.1);
             }
-            Err(_) => self.schedule_reconnect(now),
+            Err(_) => {
+                if let Some(fd) = failed_fd {
+                    // As libzmq: the socket it opened is closed again.
+                    self.event(ZMQ_EVENT_CLOSED, fd as u32);
+                }
+                self.schedule_reconnect(now)
+            }
         }
     }
 
@@ -565,7 +581,7 @@ impl Session {
         }
         if self.conn.as_ref().is_some_and(|c| c.codec.close_due()) {
             // A STREAM socket hung up on this peer.
-            return Some(EndReason::Eof);
+            return Some(EndReason::HungUp);
         }
         None
     }
@@ -853,8 +869,14 @@ impl Session {
                 })));
             self.pipe = Some(mine);
         }
+        let stream = self.is_stream();
         if let Some(p) = &mut self.pipe {
             p.out.write(intro);
+            if stream {
+                // STREAM's connect notification: an empty frame (data
+                // frames never are); the socket drops it if NOTIFY is off.
+                p.out.write(Msg::new());
+            }
             p.out.flush();
             if self.connected_before {
                 p.out.signal_reader(crate::pipe::PipeEvent::Hiccup);
@@ -924,6 +946,12 @@ impl Session {
         }
     }
 
+    /// STREAM, or a ROUTER with ROUTER_RAW: raw peers, with connect and
+    /// disconnect notifications (libzmq's raw_notify is on for both).
+    fn is_stream(&self) -> bool {
+        self.opts.raw_socket
+    }
+
     /// The connection is gone: keep the pipe (connect) or give it up (accepted).
     fn connection_ended(&mut self, reg: &Registry, reason: EndReason, now: Instant) {
         // An ERROR during the handshake (refused credentials, a socket type
@@ -935,9 +963,12 @@ impl Session {
             .as_ref()
             .is_some_and(|c| !c.handshaken && !c.connecting)
             && matches!(&reason, EndReason::Protocol(zmtp::Error::PeerError(_)));
+        let hung_up = matches!(reason, EndReason::HungUp);
+        let mut was_up = false;
         if let Some(mut c) = self.conn.take() {
             c.stream.deregister(reg);
             let fd = c.fd();
+            was_up = c.handshaken;
             if c.connecting || c.socks.is_some() {
                 // Never established (or the proxy never opened the
                 // tunnel): only the socket is gone.
@@ -945,17 +976,29 @@ impl Session {
             } else {
                 self.report_end(&reason, c.handshaken);
                 if !c.handshaken {
-                    self.report_handshake_failure(&reason);
+                    if let Some((ev, value)) = handshake_failure(&reason, self.opts.mechanism) {
+                        self.event(ev, value);
+                    }
                 }
-                self.event(ZMQ_EVENT_DISCONNECTED, fd);
+                if !hung_up {
+                    // As libzmq: a STREAM hanging up ends the connection
+                    // without a DISCONNECTED event.
+                    self.event(ZMQ_EVENT_DISCONNECTED, fd);
+                }
             }
         }
         // A message half received never reaches the socket.
         self.pending_in = None;
         self.inbound.release(&self.socket.stats, self.key);
         self.read_retry_at = None;
+        let notify_stream = was_up && !hung_up && self.is_stream();
         if let Some(p) = &mut self.pipe {
             p.out.rollback();
+            if notify_stream {
+                // STREAM's disconnect notification (one per connection,
+                // past the HWM so it is never lost).
+                p.out.write(Msg::new());
+            }
             p.out.flush();
         }
         if self.out_mid_message {
@@ -967,6 +1010,15 @@ impl Session {
                 if let Some(mut p) = self.pipe.take() {
                     p.close();
                 }
+                self.closing = Some(Some(now));
+            }
+            Origin::Connect { .. } if hung_up => {
+                // The socket is done with this peer (libzmq ends the
+                // session): no reconnect.
+                if let Some(mut p) = self.pipe.take() {
+                    p.close();
+                }
+                self.reconnect_at = None;
                 self.closing = Some(Some(now));
             }
             Origin::Connect { .. } => {
@@ -983,30 +1035,6 @@ impl Session {
                 }
             }
         }
-    }
-
-    /// The HANDSHAKE_FAILED_* event libzmq reports for a handshake that
-    /// ended this way: AUTH with the ZAP status (ours, or the peer's ERROR
-    /// "300"/"400"/"500"), PROTOCOL with a ZMTP/ZAP code, else NO_DETAIL with
-    /// an errno (EPIPE when the peer hung up).
-    fn report_handshake_failure(&self, reason: &EndReason) {
-        let (event, value) = match reason {
-            EndReason::Protocol(e) => match (e.auth_status_code(), e.protocol_error_code()) {
-                (Some(status), _) => (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status),
-                (None, Some(code)) => (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code),
-                (None, None) => (
-                    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                    handshake_errno(e) as u32,
-                ),
-            },
-            EndReason::Io(e) => (
-                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                e.raw_os_error().unwrap_or(libc::EIO) as u32,
-            ),
-            EndReason::Eof => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EPIPE as u32),
-            _ => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0),
-        };
-        self.event(event, value);
     }
 
     /// Counters and reason-coded events for a connection that ended.
@@ -1059,13 +1087,56 @@ impl Session {
     }
 }
 
-/// The errno libzmq reports for a handshake that failed without a code.
-fn handshake_errno(e: &zmtp::Error) -> i32 {
-    match e {
-        zmtp::Error::HandshakeTimeout => libc::ETIMEDOUT,
+/// The event libzmq reports for a connection that ended in its handshake,
+/// if any. Protocol errors are reported where libzmq signals them (the
+/// mechanism named in the greeting, unexpected or malformed commands); a
+/// NULL handshake whose READY is unreadable or names an unacceptable peer
+/// (socket type, identity, properties), an undecodable or oversized frame,
+/// and an ERROR from the peer end with DISCONNECTED alone, as in libzmq.
+/// Timeouts and I/O errors are NO_DETAIL with their errno. ZAP: a refusal
+/// is AUTH with its status code, no handler is NO_DETAIL with EFAULT, a bad
+/// reply is PROTOCOL with its ZAP code.
+fn handshake_failure(reason: &EndReason, mechanism: i32) -> Option<(i32, u32)> {
+    use zmtp::Error as E;
+    let no_detail = |errno: i32| Some((ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u32));
+    match reason {
+        EndReason::Protocol(E::HandshakeTimeout) => no_detail(libc::ETIMEDOUT),
         // ZAP required and no handler bound.
-        zmtp::Error::ZapUnavailable => libc::EFAULT,
-        _ => libc::EPROTO,
+        EndReason::Protocol(E::ZapUnavailable) => no_detail(libc::EFAULT),
+        EndReason::Protocol(E::AuthFailed(code)) => Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, *code)),
+        // A ZAP status code as the reason is an authentication failure.
+        EndReason::Protocol(e @ E::PeerError(_)) => e
+            .auth_status_code()
+            .map(|code| (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, code)),
+        EndReason::Protocol(
+            E::BadGreeting
+            | E::MalformedFrame
+            | E::HandshakeFrameTooLarge { .. }
+            | E::MessageTooLarge { .. },
+        ) => None,
+        EndReason::Protocol(
+            E::SocketTypeMismatch
+            | E::InvalidIdentity
+            | E::InvalidMetadata
+            | E::MalformedCommand { command: "READY" },
+        ) if mechanism == ZMQ_NULL => None,
+        // NULL takes only READY and ERROR: any other command, however
+        // malformed, is unexpected.
+        EndReason::Protocol(E::MalformedCommand { command: "command" })
+            if mechanism == ZMQ_NULL =>
+        {
+            Some((
+                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                zmtp::protocol_error::ZMTP_UNEXPECTED_COMMAND,
+            ))
+        }
+        EndReason::Protocol(e) => e
+            .protocol_error_code()
+            .map(|code| (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code)),
+        EndReason::Io(e) => no_detail(e.raw_os_error().unwrap_or(libc::EIO)),
+        // The peer closed: libzmq reads that as EPIPE.
+        EndReason::Eof => no_detail(libc::EPIPE),
+        _ => no_detail(0),
     }
 }
 
@@ -1097,4 +1168,80 @@ fn socks_start(
     let client = transport::socks5::Client::new(&target, a.addr.port.number(), creds)
         .map_err(|_| Errno::EINVAL)?;
     Ok((client, proxy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consts::ZMQ_PLAIN;
+    use zmtp::protocol_error::*;
+    use zmtp::Error as E;
+
+    fn failure(e: E, mechanism: i32) -> Option<(i32, u32)> {
+        handshake_failure(&EndReason::Protocol(e), mechanism)
+    }
+
+    #[test]
+    fn handshake_failures_as_libzmq_reports_them() {
+        const PROTO: i32 = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+        const NO_DETAIL: i32 = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+        let unexpected = Some((PROTO, ZMTP_UNEXPECTED_COMMAND));
+        assert_eq!(failure(E::UnexpectedCommand, ZMQ_NULL), unexpected);
+        let bad_name = E::MalformedCommand { command: "command" };
+        assert_eq!(failure(bad_name, ZMQ_NULL), unexpected);
+        let bad_error = E::MalformedCommand { command: "ERROR" };
+        assert_eq!(
+            failure(bad_error, ZMQ_NULL),
+            Some((PROTO, ZMTP_MALFORMED_COMMAND_ERROR))
+        );
+        assert_eq!(
+            failure(E::MechanismMismatch, ZMQ_NULL),
+            Some((PROTO, ZMTP_MECHANISM_MISMATCH))
+        );
+        // NULL: a READY libzmq cannot use ends with DISCONNECTED alone...
+        assert_eq!(failure(E::SocketTypeMismatch, ZMQ_NULL), None);
+        let bad_ready = E::MalformedCommand { command: "READY" };
+        assert_eq!(failure(bad_ready.clone(), ZMQ_NULL), None);
+        // ...while PLAIN and CURVE report its metadata.
+        assert_eq!(
+            failure(E::SocketTypeMismatch, ZMQ_PLAIN),
+            Some((PROTO, ZMTP_INVALID_METADATA))
+        );
+        assert_eq!(
+            failure(bad_ready, ZMQ_PLAIN),
+            Some((PROTO, ZMTP_MALFORMED_COMMAND_READY))
+        );
+        assert_eq!(failure(E::MalformedFrame, ZMQ_NULL), None);
+        assert_eq!(failure(E::MessageTooLarge { declared: 9 }, ZMQ_NULL), None);
+        assert_eq!(failure(E::PeerError("bye".into()), ZMQ_NULL), None);
+        assert_eq!(
+            failure(E::PeerError("400".into()), ZMQ_NULL),
+            Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400))
+        );
+        // ZAP: our handler's refusal, no handler, a bad reply.
+        assert_eq!(
+            failure(E::AuthFailed(300), ZMQ_PLAIN),
+            Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 300))
+        );
+        assert_eq!(
+            failure(E::ZapUnavailable, ZMQ_PLAIN),
+            Some((NO_DETAIL, libc::EFAULT as u32))
+        );
+        let bad_zap = E::ZapProtocol {
+            code: ZAP_INVALID_STATUS_CODE,
+        };
+        assert_eq!(
+            failure(bad_zap, ZMQ_PLAIN),
+            Some((PROTO, ZAP_INVALID_STATUS_CODE))
+        );
+        let timeout = Some((NO_DETAIL, libc::ETIMEDOUT as u32));
+        assert_eq!(failure(E::HandshakeTimeout, ZMQ_NULL), timeout);
+        let eof = Some((NO_DETAIL, libc::EPIPE as u32));
+        assert_eq!(handshake_failure(&EndReason::Eof, ZMQ_NULL), eof);
+        let reset = std::io::Error::from_raw_os_error(libc::ECONNRESET);
+        assert_eq!(
+            handshake_failure(&EndReason::Io(reset), ZMQ_NULL),
+            Some((NO_DETAIL, libc::ECONNRESET as u32))
+        );
+    }
 }

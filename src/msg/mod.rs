@@ -188,12 +188,19 @@ impl Msg {
         ffn: Option<user::FreeFn>,
         hint: *mut libc::c_void,
     ) -> Msg {
+        let constant = ffn.is_none();
         // SAFETY: forwarded from this function's contract.
         let owner = unsafe { user::UserBuffer::new(data, len, ffn, hint) };
-        Msg {
+        let mut m = Msg {
             body: Body::Heap(Bytes::from_owner(owner)),
             ..Msg::new()
+        };
+        if constant {
+            // No free function: constant data the caller keeps, which any
+            // number of messages may point at (libzmq reports it shared).
+            m.flags |= flags::SHARED;
         }
+        m
     }
 
     pub fn data(&self) -> &[u8] {
@@ -389,5 +396,23 @@ mod tests {
         assert_eq!(FREED.load(Ordering::SeqCst), 0);
         drop(c);
         assert_eq!(FREED.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn constant_user_data_is_shared() {
+        static DATA: [u8; 5] = *b"TEST\0";
+        // SAFETY: static data outlives the message; no free function.
+        let m = unsafe { Msg::from_user(DATA.as_ptr().cast_mut(), 5, None, std::ptr::null_mut()) };
+        assert!(m.is_shared());
+        assert_eq!(m.data(), b"TEST\0");
+        // With a free function the caller's buffer is ours alone.
+        let raw = Box::into_raw(Box::new([1u8; 8])) as *mut u8;
+        unsafe extern "C" fn free_box(data: *mut libc::c_void, _: *mut libc::c_void) {
+            // SAFETY: allocated with Box below.
+            drop(unsafe { Box::from_raw(data as *mut [u8; 8]) });
+        }
+        // SAFETY: raw is valid for 8 bytes until free_box frees it.
+        let owned = unsafe { Msg::from_user(raw, 8, Some(free_box), std::ptr::null_mut()) };
+        assert!(!owned.is_shared());
     }
 }

@@ -92,6 +92,8 @@ enum EndpointKind {
         thread: usize,
         key: u64,
         ipc: Option<transport::IpcBound>,
+        /// A listener's fd (for its CLOSED event when the socket closes).
+        listener_fd: Option<i32>,
     },
 }
 
@@ -562,9 +564,11 @@ impl Socket {
     }
 
     fn bind_failed(&self, addr: &str, e: Errno) {
+        // libzmq names the address without its transport here.
+        let address = addr.split_once("://").map_or(addr, |(_, a)| a);
         self.shared
             .monitor
-            .event(ZMQ_EVENT_BIND_FAILED, e.0 as u32, addr);
+            .event(ZMQ_EVENT_BIND_FAILED, e.0 as u32, address);
     }
 
     fn start_listener(
@@ -575,9 +579,10 @@ impl Socket {
         ipc: Option<transport::IpcBound>,
     ) -> ZResult<()> {
         let io = self.ctx.io(self.io_thread)?;
+        let listener_fd = listener.fd();
         self.shared
             .monitor
-            .event(ZMQ_EVENT_LISTENING, listener.fd() as u32, &resolved);
+            .event(ZMQ_EVENT_LISTENING, listener_fd as u32, &resolved);
         let key = io.new_key();
         io.send(IoCmd::Listen {
             key,
@@ -595,6 +600,7 @@ impl Socket {
                 thread: self.io_thread,
                 key,
                 ipc,
+                listener_fd: Some(listener_fd),
             },
         });
         Ok(())
@@ -699,6 +705,7 @@ impl Socket {
                         thread: self.io_thread,
                         key,
                         ipc: None,
+                        listener_fd: None,
                     },
                 });
                 Ok(())
@@ -750,16 +757,20 @@ impl Socket {
                     self.close_pipes_of(&r.given);
                 }
             }
-            EndpointKind::Io { thread, key, ipc } => {
+            EndpointKind::Io {
+                thread, key, ipc, ..
+            } => {
                 if let Ok(io) = self.ctx.io(thread) {
                     io.send(IoCmd::Close { key });
                 }
                 if let Some(a) = ipc {
                     transport::ipc_unlink(&a);
                 }
-                // Accepted connections know their listener by the bound
-                // (resolved) name, connects by the given one.
-                self.close_pipes_of(if r.bound { &r.resolved } else { &r.given });
+                // Accepted connections' pipes carry the listener's resolved
+                // endpoint ("tcp://[::1]:5555", not "tcp://[::1]:*"): they
+                // go now, so nothing sent after zmq_unbind reaches us.
+                let endpoint = if r.bound { &r.resolved } else { &r.given };
+                self.close_pipes_of(endpoint);
             }
         }
     }
@@ -779,6 +790,19 @@ impl Socket {
 
     /// zmq_close: pipes are handed over to linger on the I/O threads.
     pub fn close(mut self) {
+        // Listeners close with the socket: as in libzmq each reports CLOSED
+        // before monitoring stops.
+        for r in &self.endpoints {
+            if let EndpointKind::Io {
+                listener_fd: Some(fd),
+                ..
+            } = r.kind
+            {
+                self.shared
+                    .monitor
+                    .event(ZMQ_EVENT_CLOSED, fd as u32, &r.resolved);
+            }
+        }
         self.shared.monitor.stop();
         self.process_commands();
         for r in std::mem::take(&mut self.endpoints) {

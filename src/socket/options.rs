@@ -108,6 +108,8 @@ pub struct Options {
     /// Connections are raw bytes, no ZMTP: STREAM, or a ROUTER with
     /// ZMQ_ROUTER_RAW (set by the socket when its pattern takes it).
     pub raw_socket: bool,
+    /// An over-long PING context is a protocol error (else truncated).
+    pub strict_ping: bool,
 }
 
 fn int(v: &[u8]) -> ZResult<i32> {
@@ -286,6 +288,7 @@ impl Options {
             loopback_fastpath: false,
             multicast_loop: true,
             raw_socket: socket_type == ZMQ_STREAM,
+            strict_ping: d.strict_ping,
         }
     }
 
@@ -563,10 +566,10 @@ impl Options {
     }
 
     /// Whether a connect gets its pipe only once connected (and loses it on
-    /// disconnect): ZMQ_IMMEDIATE, and raw sockets, whose peers are
-    /// connections.
+    /// disconnect): ZMQ_IMMEDIATE. Otherwise (raw sockets too, as in
+    /// libzmq) the pipe exists from zmq_connect on and survives reconnects.
     pub fn pipe_per_connection(&self) -> bool {
-        self.immediate || self.raw_socket
+        self.immediate
     }
 
     /// The options that shape TCP sockets.

@@ -20,7 +20,7 @@ use std::collections::hash_map::RandomState;
 use std::ffi::OsStr;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -195,13 +195,21 @@ fn bind_and_listen(addr: &IpcAddr, backlog: i32) -> ZResult<mio::net::UnixListen
 /// `*`, like libzmq. Errors: ENOENT, ECONNREFUSED, EAGAIN (backlog full),
 /// ENAMETOOLONG; the caller retries per its reconnect policy.
 pub fn ipc_connect(addr: &IpcAddr) -> ZResult<mio::net::UnixStream> {
-    let sa = sock_addr(addr)?;
-    let sock = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-    sock.set_nonblocking(true)?;
+    ipc_connect_reporting(addr).map_err(|(e, _)| e)
+}
+
+/// As `ipc_connect`; a failure also says which fd the socket it opened and
+/// closed again had (libzmq reports that socket's CLOSED event).
+pub fn ipc_connect_reporting(addr: &IpcAddr) -> Result<mio::net::UnixStream, (Errno, Option<i32>)> {
+    let sa = sock_addr(addr).map_err(|e| (e, None))?;
+    let sock = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(|e| (e.into(), None))?;
+    let fd = sock.as_raw_fd();
+    let failed = |e: std::io::Error| (Errno::from(e), Some(fd));
+    sock.set_nonblocking(true).map_err(failed)?;
     match sock.connect(&sa) {
         Ok(()) => {}
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(failed(e)),
     }
     Ok(mio::net::UnixStream::from_std(sock.into()))
 }

@@ -33,7 +33,9 @@ pub use endpoint::{
     parse, parse_connect, parse_port, split_uri, Endpoint, HostPort, IpcAddr, Port, TcpAddr,
     IPC_MAX_ADDR, UNSUPPORTED_TRANSPORTS,
 };
-pub use ipc::{ipc_connect, ipc_listen, ipc_peer_address, ipc_unlink, IpcBound};
+pub use ipc::{
+    ipc_connect, ipc_connect_reporting, ipc_listen, ipc_peer_address, ipc_unlink, IpcBound,
+};
 pub use resolve::{
     endpoint_key, peer_address_string, resolve_bind, resolve_connect, resolve_local,
     tcp_endpoint_string, tcp_peer_address,

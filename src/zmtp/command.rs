@@ -140,6 +140,14 @@ pub fn parse_ping(data: &[u8]) -> Result<(u16, &[u8]), Error> {
     Ok((u16::from_be_bytes(*ttl), context))
 }
 
+/// A PING as libzmq takes it: TTL and the first 16 bytes of the context
+/// (a longer context is cut, not refused). Still no PING without its TTL.
+pub fn parse_ping_truncated(data: &[u8]) -> Result<(u16, &[u8]), Error> {
+    let (ttl, context) = data.split_first_chunk::<2>().ok_or(malformed("PING"))?;
+    let cut = context.len().min(PING_MAX_CONTEXT);
+    Ok((u16::from_be_bytes(*ttl), &context[..cut]))
+}
+
 /// The data of a PING command.
 pub fn ping_data(ttl_deciseconds: u16) -> [u8; 2] {
     ttl_deciseconds.to_be_bytes()
@@ -232,6 +240,11 @@ mod tests {
             Err(Error::MalformedCommand { command: "PING" })
         );
         assert_eq!(ping_data(600), [2, 88]);
+        let mut long = vec![0, 7];
+        long.extend_from_slice(&[b'z'; 58]);
+        assert_eq!(parse_ping_truncated(&long).unwrap(), (7, &[b'z'; 16][..]));
+        assert_eq!(parse_ping_truncated(&[0, 1, 5]).unwrap(), (1, &[5u8][..]));
+        assert!(parse_ping_truncated(&[1]).is_err());
 
         assert_eq!(parse_error(&error_data("boom")).unwrap(), "boom");
         assert_eq!(parse_error(b"\x02ok trailing").unwrap(), "ok");

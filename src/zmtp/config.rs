@@ -42,6 +42,9 @@ pub struct Config {
     /// Fail with `HeartbeatTimeout` when nothing is received for this long
     /// after a PING; `None` = the heartbeat interval (libzmq's default).
     pub heartbeat_timeout: Option<Duration>,
+    /// A PING whose context exceeds 16 bytes (RFC 37's maximum) is a
+    /// protocol error; when false its first 16 bytes are echoed (libzmq).
+    pub strict_ping: bool,
 }
 
 /// What [`Config::validate`] found wrong.
@@ -81,6 +84,7 @@ impl Config {
             heartbeat_ivl: None,
             heartbeat_ttl: None,
             heartbeat_timeout: None,
+            strict_ping: true,
         }
     }
 

@@ -2,6 +2,7 @@
 //! Owned and driven by one I/O engine (on its I/O thread); does no I/O and
 //! reads no clock: bytes and `Instant`s are passed in.
 
+use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,12 +64,17 @@ fn subscription_msg(subscribe: bool, topic: &[u8]) -> Msg {
     }
 }
 
+/// PONGs queued and not yet written beyond which further PINGs go
+/// unanswered (at most 16 x 24 bytes of output).
+const MAX_UNWRITTEN_PONGS: usize = 16;
+
 /// One ZMTP connection. See the module documentation of `zmtp` for the
 /// engine's calling protocol.
 pub struct Connection {
     socket_type: i32,
     routing_id: Vec<u8>,
     accept_legacy: bool,
+    strict_ping: bool,
     max_msg_size: u64,
     handshake_cap: u64,
     heartbeat_ttl: u16,
@@ -99,8 +105,8 @@ pub struct Connection {
     accepts_subscriptions: bool,
     /// The last data frame had MORE set.
     in_multipart: bool,
-    /// A PONG is queued and unwritten while `written_total` is below this.
-    pong_unsent_until: u64,
+    /// Where each queued, unwritten PONG ends in the output stream.
+    pongs_unwritten: VecDeque<u64>,
     queued: Option<Event>,
     msg_meta: Option<Arc<Metadata>>,
     last_received: Option<Instant>,
@@ -182,6 +188,7 @@ impl Connection {
             // A ZMTP 1.0/2.0 peer cannot be authenticated: refused whenever
             // ZAP may be asked (libzmq's zap_enabled).
             accept_legacy: cfg.accept_legacy && !cfg.security.zap_enabled(),
+            strict_ping: cfg.strict_ping,
             max_msg_size: cfg.max_msg_size.unwrap_or(u64::MAX),
             handshake_cap: cfg.handshake_frame_cap,
             heartbeat_ttl: cfg.heartbeat_ttl.map_or(0, deciseconds),
@@ -212,7 +219,7 @@ impl Connection {
             legacy_subscribe_all: false,
             accepts_subscriptions: matches!(cfg.socket_type, socket_type::PUB | socket_type::XPUB),
             in_multipart: false,
-            pong_unsent_until: 0,
+            pongs_unwritten: VecDeque::new(),
             queued: None,
             msg_meta: None,
             last_received: None,
@@ -555,7 +562,11 @@ impl Connection {
             let cmd = command::parse(body.as_slice())?;
             match cmd.name {
                 command::PING => {
-                    let (ttl, context) = command::parse_ping(cmd.data)?;
+                    let (ttl, context) = if self.strict_ping {
+                        command::parse_ping(cmd.data)?
+                    } else {
+                        command::parse_ping_truncated(cmd.data)?
+                    };
                     let mut ctx = [0u8; command::PING_MAX_CONTEXT];
                     let ctx = &mut ctx[..context.len()];
                     ctx.copy_from_slice(context);
@@ -580,14 +591,25 @@ impl Connection {
         }
     }
 
-    /// At most one unwritten PONG at a time: a peer flooding PINGs without
+    /// Every PING gets its PONG (libzmq answers each, and peers count on
+    /// it, e.g. several PINGs in one read), but at most
+    /// `MAX_UNWRITTEN_PONGS` wait unwritten: a peer flooding PINGs without
     /// reading cannot grow our output.
     fn queue_pong(&mut self, context: &[u8]) -> Result<(), Error> {
-        if self.enc.written_total() < self.pong_unsent_until {
+        let written = self.enc.written_total();
+        while self
+            .pongs_unwritten
+            .front()
+            .is_some_and(|&end| end <= written)
+        {
+            self.pongs_unwritten.pop_front();
+        }
+        if self.pongs_unwritten.len() >= MAX_UNWRITTEN_PONGS {
             return Ok(());
         }
+        // Through the mechanism: CURVE wraps it in a MESSAGE.
         self.out_command(command::PONG, &[context])?;
-        self.pong_unsent_until = self.enc.queued_total();
+        self.pongs_unwritten.push_back(self.enc.queued_total());
         Ok(())
     }
 

@@ -93,12 +93,6 @@ impl Router {
             None => self.ids.generate(),
         };
         self.ids.insert(rid, id);
-        if self.probe {
-            if let Some(p) = pipes.get(id) {
-                p.write(Msg::new());
-                p.flush();
-            }
-        }
         true
     }
 }
@@ -107,6 +101,14 @@ impl Pattern for Router {
     fn attach(&mut self, pipes: &mut PipeSet, id: PipeId, o: &Options) {
         if let Some(r) = &mut self.raw {
             return r.attach(pipes, id, o);
+        }
+        if self.probe {
+            // The probe goes first on every new pipe, whether or not the
+            // peer is known yet (a connect's pipe exists before its peer).
+            if let Some(p) = pipes.get(id) {
+                p.write(Msg::new());
+                p.flush();
+            }
         }
         self.identify(pipes, id);
         self.fq.attach(id);
@@ -285,10 +287,12 @@ mod tests {
             hwm,
             ..Limits::default()
         };
-        let (ours, theirs) = pipe_pair(lim, lim);
+        let (ours, mut theirs) = pipe_pair(lim, lim);
         let id = pipes.insert(Pipe::new(ours, "tcp://127.0.0.1:1".into()));
         r.attach(&mut pipes, id, &o);
-        // The connect notification: [id, ""].
+        // The session's connect notification arrives as [id, ""].
+        theirs.out.write(Msg::new());
+        theirs.out.flush();
         let rid = r.recv(&mut pipes, &o).unwrap();
         assert!(rid.more());
         assert!(r.recv(&mut pipes, &o).unwrap().is_empty());

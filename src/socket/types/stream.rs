@@ -5,13 +5,18 @@
 //! A ROUTER with the deprecated ZMQ_ROUTER_RAW runs this pattern too, with
 //! ROUTER's send rules (unroutable and over-HWM messages are dropped unless
 //! ROUTER_MANDATORY).
+//!
+//! As in libzmq, a pipe lives as long as its session: a connect's pipe (and
+//! routing id) exists from zmq_connect on and survives reconnects, so the
+//! notifications are empty frames the session puts in the pipe when a
+//! connection starts and ends; data frames are never empty.
 
 use crate::consts::*;
 use crate::errno::{Errno, ZResult};
 use crate::msg::Msg;
 use crate::pipe::Room;
 use crate::socket::fq::FairQueue;
-use crate::socket::options::Options;
+use crate::socket::options::{OptValue, Options};
 use crate::socket::pattern::Pattern;
 use crate::socket::pipes::{PipeId, PipeSet};
 use std::collections::VecDeque;
@@ -21,8 +26,8 @@ use super::ids::RoutingIds;
 pub struct Stream {
     fq: FairQueue,
     ids: RoutingIds,
-    /// Frames ready for the application: notifications and the data frame
-    /// behind a routing id already handed out.
+    /// Frames ready for the application: the data frame behind a routing
+    /// id handed out (or both, prefetched by `has_in`).
     ready: VecDeque<Msg>,
     /// Where the data frame being sent goes (None = unknown peer, dropped).
     out: Option<PipeId>,
@@ -30,6 +35,10 @@ pub struct Stream {
     notify: bool,
     /// Some(mandatory): a raw ROUTER (ZMQ_ROUTER_RAW).
     raw_router: Option<bool>,
+    /// The last routing id generated for a peer: libzmq stores it as the
+    /// socket's ZMQ_ROUTING_ID, which is how a connecting STREAM learns the
+    /// id of the peer it just connected to.
+    last_generated: Option<Vec<u8>>,
 }
 
 impl Stream {
@@ -42,6 +51,7 @@ impl Stream {
             send_more: false,
             notify: true,
             raw_router: None,
+            last_generated: None,
         }
     }
 
@@ -96,11 +106,27 @@ impl Stream {
         }
     }
 
-    fn push_pair(&mut self, rid: &[u8], body: Msg) {
-        let mut idf = Msg::from_slice(rid);
-        idf.set_more(true);
-        self.ready.push_back(idf);
-        self.ready.push_back(body);
+    /// Moves the next frame from a peer into `ready` as [routing id, data].
+    /// Frames from peers we hung up on, and notifications when they are
+    /// off, are dropped on the way. Returns whether `ready` has a frame.
+    fn fetch(&mut self, pipes: &mut PipeSet) -> bool {
+        while self.ready.is_empty() {
+            let Ok((mut m, pid)) = self.fq.recv_from(pipes) else {
+                return false;
+            };
+            let Some(rid) = self.ids.id(pid) else {
+                continue; // we hung up on it: what it still sent is dropped
+            };
+            if m.is_empty() && !self.notify {
+                continue;
+            }
+            let mut idf = Msg::from_slice(rid);
+            idf.set_more(true);
+            m.set_more(false);
+            self.ready.push_back(idf);
+            self.ready.push_back(m);
+        }
+        true
     }
 }
 
@@ -109,22 +135,19 @@ impl Pattern for Stream {
         let named = pipes.get(id).and_then(|p| p.connect_routing_id.clone());
         let rid = match named {
             Some(rid) if self.ids.pipe(&rid).is_none() => rid,
-            _ => self.ids.generate(),
+            _ => {
+                let rid = self.ids.generate();
+                self.last_generated = Some(rid.clone());
+                rid
+            }
         };
-        self.ids.insert(rid.clone(), id);
+        self.ids.insert(rid, id);
         self.fq.attach(id);
-        if self.notify {
-            self.push_pair(&rid, Msg::new());
-        }
     }
 
     fn detach(&mut self, _: &mut PipeSet, id: PipeId) {
         self.fq.detach(id);
-        if let Some(rid) = self.ids.remove_pipe(id) {
-            if self.notify {
-                self.push_pair(&rid, Msg::new());
-            }
-        }
+        self.ids.remove_pipe(id);
         if self.out == Some(id) {
             self.out = None;
         }
@@ -160,12 +183,15 @@ impl Pattern for Stream {
         data.set_more(false);
         let hang_up = data.is_empty();
         if let Some(p) = self.out.and_then(|pid| pipes.get(pid)) {
+            // An empty frame travels too: the session closes the
+            // connection once everything before it is written.
             p.write(data);
             p.flush();
         }
         if hang_up {
             // We hung up: the peer is gone for us now, and (as in libzmq)
-            // no disconnect notification follows.
+            // no disconnect notification follows. The pipe goes when its
+            // session ends.
             if let Some(pid) = self.out {
                 self.ids.remove_pipe(pid);
             }
@@ -176,20 +202,16 @@ impl Pattern for Stream {
     }
 
     fn recv(&mut self, pipes: &mut PipeSet, _: &Options) -> ZResult<Msg> {
-        if let Some(m) = self.ready.pop_front() {
-            return Ok(m);
+        if self.fetch(pipes) {
+            if let Some(m) = self.ready.pop_front() {
+                return Ok(m);
+            }
         }
-        let (mut m, pid) = self.fq.recv_from(pipes)?;
-        let rid = self.ids.id(pid).map(<[u8]>::to_vec).unwrap_or_default();
-        m.set_more(false);
-        let mut idf = Msg::from_vec(rid);
-        idf.set_more(true);
-        self.ready.push_back(m);
-        Ok(idf)
+        Err(Errno::EAGAIN)
     }
 
     fn has_in(&mut self, pipes: &mut PipeSet) -> bool {
-        !self.ready.is_empty() || self.fq.has_in(pipes)
+        self.fetch(pipes)
     }
 
     fn has_out(&mut self, _: &mut PipeSet) -> bool {
@@ -212,8 +234,21 @@ impl Pattern for Stream {
                     _ => return Err(Errno::EINVAL),
                 }
             }
+            ZMQ_ROUTING_ID if self.raw_router.is_none() => {
+                // The caller's own id wins until the next peer arrives; the
+                // generic options store it (EINVAL passes it on).
+                self.last_generated = None;
+                return Err(Errno::EINVAL);
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())
+    }
+
+    fn get_option(&self, opt: i32) -> ZResult<OptValue> {
+        match (opt, &self.last_generated) {
+            (ZMQ_ROUTING_ID, Some(rid)) => Ok(OptValue::Bin(rid.clone())),
+            _ => Err(Errno::EINVAL),
+        }
     }
 }
