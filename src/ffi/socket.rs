@@ -133,12 +133,7 @@ pub unsafe extern "C" fn zmq_getsockopt(
         // must come out as that int).
         unsafe {
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), optval.cast::<u8>(), bytes.len());
-            if !matches!(v, OptValue::Bin(_)) {
-                // libzmq zeroes the rest of a larger buffer for numbers
-                // (an int64_t read for RCVMORE reads as the value) and
-                // strings; binary values (ROUTING_ID) are copied as is.
-                std::ptr::write_bytes(optval.cast::<u8>().add(bytes.len()), 0, cap - bytes.len());
-            }
+            std::ptr::write_bytes(optval.cast::<u8>().add(bytes.len()), 0, cap - bytes.len());
             *optvallen = bytes.len();
         }
         Ok(0)
