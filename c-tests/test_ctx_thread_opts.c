@@ -91,9 +91,16 @@ int main (void)
     }
     if (tid < 0)
         TEST_FAIL ("no thread named 1234/ZMQbg/IO/0");
+    /* The thread is named as it starts and applies its affinity just after
+     * (before it serves anything): look until it has, for at most 1 s. */
     cpu_set_t set;
-    CPU_ZERO (&set);
-    TEST_ASSERT (sched_getaffinity (tid, sizeof set, &set) == 0);
+    for (int i = 0; i < 100; i++) {
+        CPU_ZERO (&set);
+        TEST_ASSERT (sched_getaffinity (tid, sizeof set, &set) == 0);
+        if (CPU_COUNT (&set) == 1)
+            break;
+        test_sleep_ms (10);
+    }
     TEST_ASSERT (CPU_ISSET (0, &set));
     TEST_ASSERT_EQ_INT (1, CPU_COUNT (&set));
     close_zero (s);
