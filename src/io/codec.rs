@@ -79,14 +79,14 @@ impl Codec {
                 if !r.announced {
                     // No handshake: the peer is there as soon as it connects.
                     r.announced = true;
-                    return Ok(Some(zmtp::Event::HandshakeDone(zmtp::PeerInfo {
+                    return Ok(Some(zmtp::Event::HandshakeDone(Box::new(zmtp::PeerInfo {
                         socket_type: crate::consts::ZMQ_STREAM,
                         routing_id: Vec::new(),
                         metadata: Metadata::new(),
                         zap_metadata: Metadata::new(),
                         major: 0,
                         minor: 0,
-                    })));
+                    }))));
                 }
                 if r.filled == 0 {
                     return Ok(None);

@@ -769,8 +769,8 @@ impl Session {
             }
             match c.codec.poll_event(now).map_err(EndReason::Protocol)? {
                 None => return Ok(true),
-                Some(zmtp::Event::HandshakeDone(info)) => self.handshake_done(info),
-                Some(zmtp::Event::ZapRequest(req)) => self.send_zap_request(req)?,
+                Some(zmtp::Event::HandshakeDone(info)) => self.handshake_done(*info),
+                Some(zmtp::Event::ZapRequest(req)) => self.send_zap_request(*req)?,
                 Some(zmtp::Event::Message(m)) => {
                     if !self.push_in(m) {
                         return Ok(false);

@@ -437,7 +437,7 @@ impl Connection {
             Step::Continue => None,
             Step::Zap(request) => {
                 self.zap_waiting = true;
-                Some(Event::ZapRequest(request))
+                Some(Event::ZapRequest(Box::new(request)))
             }
             Step::Done(mut info) => {
                 let (major, minor) = self.peer_version.unwrap_or((3, 0));
@@ -451,7 +451,7 @@ impl Connection {
                     0
                 };
                 self.timers.handshake_done(now, true);
-                Some(Event::HandshakeDone(info))
+                Some(Event::HandshakeDone(Box::new(info)))
             }
         }
     }
@@ -514,14 +514,14 @@ impl Connection {
             // to everything, as libzmq does.
             self.queued = Some(Event::Message(Msg::from_slice(&[1])));
         }
-        Ok(Some(Event::HandshakeDone(PeerInfo {
+        Ok(Some(Event::HandshakeDone(Box::new(PeerInfo {
             socket_type: self.legacy_peer_type,
             routing_id,
             metadata,
             zap_metadata: Metadata::new(),
             major,
             minor,
-        })))
+        }))))
     }
 
     // ----- traffic -----

@@ -28,7 +28,7 @@ pub struct PeerInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// The handshake completed; data may flow both ways.
-    HandshakeDone(PeerInfo),
+    HandshakeDone(Box<PeerInfo>),
     /// One data frame; `msg.more()` tells whether more frames follow.
     ///
     /// Subscriptions: a PUB/XPUB receives a 3.1 SUBSCRIBE/CANCEL command as a
@@ -39,5 +39,5 @@ pub enum Event {
     /// Ask the ZAP handler: fill in `address`, send `frames()` to
     /// inproc://zeromq.zap.01 and feed the answer to
     /// `Connection::zap_reply`. The handshake waits until then.
-    ZapRequest(ZapRequest),
+    ZapRequest(Box<ZapRequest>),
 }
