@@ -196,8 +196,9 @@ def keypairs(opts):
 
 def run_pair(server, client, case, keys, opts):
     (spub, ssec), (cpub, csec), (wpub, _) = keys
-    common = ["--case", case, "--server-public", spub, "--server-secret", ssec,
-              "--client-public", cpub, "--client-secret", csec, "--wrong-public", wpub]
+    # "--opt=VALUE": a Z85 key may start with "-" and must not read as an option.
+    common = ["--case=" + case, "--server-public=" + spub, "--server-secret=" + ssec,
+              "--client-public=" + cpub, "--client-secret=" + csec, "--wrong-public=" + wpub]
     scmd, senv = side_command(server, opts)
     srv = subprocess.Popen(scmd + ["--role", "server", "--side", server] + common,
                            env=senv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
